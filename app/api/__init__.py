@@ -1,0 +1,5 @@
+"""The agents' JSON API, under /api/v1."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)

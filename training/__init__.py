@@ -1,0 +1,1 @@
+"""The data team's pipeline: fetch → prepare → train → evaluate → register."""
