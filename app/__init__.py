@@ -15,12 +15,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates")
     load_settings(app, config)
 
-    from app import errors, model_store
+    from app import errors, model_store, security
     from app.api import bp as api_bp
     from app.web import bp as web_bp
 
     model_store.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     return app

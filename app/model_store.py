@@ -1,7 +1,17 @@
-"""The model being served: the champion bundle, loaded once, swapped when the pointer moves."""
+"""The model being served: the champion bundle, loaded once, swapped when the pointer moves.
+
+Each worker looks at `models/champion` at most every `MODEL_CHECK_SECONDS`. When it
+names another version, a background thread loads that bundle while requests keep
+being answered by the current one; then one assignment swaps them. A request holds
+the estimator it started with, so nothing in flight is dropped or mixed. Under
+gunicorn with `preload_app`, the first bundle is loaded in the master before the
+fork (see `preload`), so workers share its memory.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -10,8 +20,12 @@ from flask import Flask, current_app
 
 from model.settings import layout
 
-# How often a worker looks at the champion pointer (one stat call).
+log = logging.getLogger(__name__)
+
+# How often a worker looks at the champion pointer (one small file read).
 POINTER_CHECK_SECONDS = 2.0
+# How long to wait before trying again a version whose bundle failed to load.
+RETRY_FAILED_SECONDS = 60.0
 
 
 class ModelUnavailable(RuntimeError):
@@ -21,43 +35,116 @@ class ModelUnavailable(RuntimeError):
 class ModelStore:
     """Holds the champion `Estimator`; reloads it when `models/champion` names another version."""
 
-    def __init__(self, models_dir: Path):
+    def __init__(self, models_dir: Path, check_seconds: float = POINTER_CHECK_SECONDS):
         self.models_dir = Path(models_dir)
+        self.check_seconds = check_seconds
         self._lock = threading.Lock()
-        self._estimator = None
-        self._version: str | None = None
+        self._current: tuple[str, object] | None = None  # (version, estimator), swapped whole
         self._checked_at = 0.0
+        self._loading: tuple[str, int] | None = None  # (version, pid of the loading process)
+        self._failed: tuple[str, float] | None = None
+
+    @property
+    def version(self) -> str | None:
+        current = self._current
+        return current[0] if current else None
+
+    def get(self):
+        """The current estimator; raises `ModelUnavailable` when there is none."""
+        current = self._current
+        if current is None:
+            return self._load_first()
+        now = time.monotonic()
+        if now - self._checked_at > self.check_seconds:
+            self._checked_at = now
+            self._switch_if_moved()
+        return current[1]
 
     def _champion_version(self) -> str | None:
         from model.registry import read_champion
 
         return read_champion(self.models_dir)
 
-    def get(self):
-        """The current estimator; raises `ModelUnavailable` when there is none."""
-        now = time.monotonic()
-        if self._estimator is None or now - self._checked_at > POINTER_CHECK_SECONDS:
-            self._refresh(now)
-        if self._estimator is None:
-            raise ModelUnavailable("no model has been promoted yet: run `immoval train`")
-        return self._estimator
+    def _load(self, version: str):
+        from model.estimator import Estimator
 
-    def _refresh(self, now: float) -> None:
+        return Estimator.load(self.models_dir / version)
+
+    def _load_first(self):
+        # Nothing to serve meanwhile: load in this request (others wait on the lock).
         with self._lock:
-            self._checked_at = now
-            version = self._champion_version()
-            if version is None or version == self._version:
-                return
-            from model.estimator import Estimator
+            if self._current is None:
+                version = self._champion_version()
+                if version is None:
+                    raise ModelUnavailable("no model has been promoted yet: run `immoval train`")
+                self._current = (version, self._load(version))
+                self._checked_at = time.monotonic()
+                log.info("serving model %s", version)
+            return self._current[1]
 
-            # Load fully before swapping: requests in flight keep the old estimator.
-            estimator = Estimator.load(self.models_dir / version)
-            self._estimator, self._version = estimator, version
+    def _switch_if_moved(self) -> None:
+        try:
+            version = self._champion_version()
+        except Exception:  # a pointer being rewritten must not fail a request
+            log.exception("cannot read the champion pointer")
+            return
+        if version is None or version == self.version:
+            return
+        with self._lock:
+            if self._loading is not None and self._loading[1] == os.getpid():
+                return  # this process is already loading a version
+            if self._failed and self._failed[0] == version and (
+                time.monotonic() - self._failed[1] < RETRY_FAILED_SECONDS
+            ):
+                return
+            self._loading = (version, os.getpid())
+        threading.Thread(target=self._load_and_swap, args=(version,),
+                         name=f"load-model-{version}", daemon=True).start()
+
+    def _load_and_swap(self, version: str) -> None:
+        try:
+            estimator = self._load(version)
+        except Exception:
+            log.exception("cannot load model %s: still serving %s", version, self.version)
+            self._failed = (version, time.monotonic())
+        else:
+            self._current = (version, estimator)
+            log.info("switched to model %s", version)
+        finally:
+            with self._lock:
+                self._loading = None
+
+    def wait_for(self, version: str, timeout: float = 30.0) -> bool:
+        """Block until `version` is served (for tests and warm-up); whether it is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._checked_at = 0.0
+            try:
+                self.get()
+            except ModelUnavailable:
+                pass
+            if self.version == version:
+                return True
+            time.sleep(0.05)
+        return False
 
 
 def init_app(app: Flask) -> None:
     """Attach a model store to the app; the bundle loads on first use (or at preload)."""
-    app.extensions["immoval.models"] = ModelStore(layout(app.config["HOME"]).models)
+    app.config.setdefault("MODEL_CHECK_SECONDS", POINTER_CHECK_SECONDS)
+    app.extensions["immoval.models"] = ModelStore(
+        layout(app.config["HOME"]).models, float(app.config["MODEL_CHECK_SECONDS"])
+    )
+
+
+def preload(app: Flask) -> str | None:
+    """Load the champion now (in gunicorn's master, before workers fork); its version."""
+    store: ModelStore = app.extensions["immoval.models"]
+    try:
+        store.get()
+    except ModelUnavailable:
+        log.warning("no champion model yet: the API answers 503 until one is promoted")
+    return store.version
 
 
 def get_estimator():

@@ -17,3 +17,53 @@ def shared_data() -> Path:
     if not (path / "geo-dvf").is_dir():
         pytest.fail(f"real data mirror not found at {path}: set IMMOVAL_TEST_DATA")
     return path
+
+
+# The slice of the mirror the small real model is trained on: Paris, 2023–2024.
+MODEL_HOME_DVF = ("geo-dvf/latest/csv/2023/departements/75.csv.gz",
+                  "geo-dvf/latest/csv/2024/departements/75.csv.gz")  # fmt: skip
+MODEL_HOME_FOLDERS = ("ssmsi", "cameras", "communes", "ban")
+
+
+@pytest.fixture(scope="session")
+def model_home(shared_data, tmp_path_factory) -> Path:
+    """A home with a small real model trained and promoted: Paris sales of 2023–2024."""
+    from click.testing import CliRunner
+
+    from training.cli import main
+
+    home = tmp_path_factory.mktemp("model-home")
+    raw = home / "raw"
+    for relative in MODEL_HOME_DVF:
+        (raw / relative).parent.mkdir(parents=True, exist_ok=True)
+        (raw / relative).symlink_to(shared_data / relative)
+    for folder in MODEL_HOME_FOLDERS:
+        (raw / folder).symlink_to(shared_data / folder, target_is_directory=True)
+    runner = CliRunner()
+    for args in (["prepare"], ["train", "--n-estimators", "60"]):
+        result = runner.invoke(main, ["--home", str(home), *args])
+        if result.exit_code != 0:
+            raise RuntimeError(f"immoval {' '.join(args)} failed:\n{result.output}") from (
+                result.exception
+            )
+    return home
+
+
+@pytest.fixture(scope="session")
+def app(model_home):
+    """The real app serving the small real model built by `model_home`."""
+    from app import create_app
+
+    return create_app({"HOME": str(model_home), "TESTING": True, "GEOCODER_URL": ""})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()

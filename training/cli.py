@@ -32,3 +32,29 @@ def _register_plugins(group: click.Group) -> None:
 
 
 _register_plugins(main)
+
+from training.up import up  # noqa: E402
+
+main.add_command(up)
+
+from training.prepare import prepare  # noqa: E402
+
+main.add_command(prepare)
+
+from training.fetch import fetch  # noqa: E402
+
+main.add_command(fetch)
+
+from training.addresses import addresses  # noqa: E402
+
+main.add_command(addresses)
+
+from training.train import models, promote, train  # noqa: E402
+
+main.add_command(train)
+main.add_command(models)
+main.add_command(promote)
+
+from training.predict import predict  # noqa: E402
+
+main.add_command(predict)

@@ -1,0 +1,102 @@
+"""Who may call the API and how often, and the usage log of every call."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, g, request
+
+from app import db
+from app.apikeys import KeyCache
+from app.errors import error_response
+from app.ratelimit import RateLimiter, get_limiter, prune, too_many_requests
+from app.usage import UsageLog, UsageRecord
+
+RATE_WINDOWS_KEPT_SECONDS = 86_400  # windows older than a day are deleted hourly
+
+# Endpoints anyone may call: load balancers and API clients discovering the spec.
+PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
+
+DEFAULTS = {
+    "API_RATE_LIMIT": 600,  # requests per key and window, unless the key has its own
+    "API_RATE_WINDOW": 60,  # seconds
+    "API_KEY_CACHE_SECONDS": 5.0,  # how long a revocation may take to reach a worker
+    "USAGE_FLUSH_SECONDS": 1.0,
+    "FORM_RATE_LIMIT": 20,  # the public site's estimate form, per IP
+    "FORM_RATE_WINDOW": 60,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Defaults, the database, the key cache and the usage log of this app."""
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    db.init_app(app)
+    app.extensions["immoval.limiter"] = RateLimiter(app.extensions["immoval.db"])
+    app.extensions["immoval.keys"] = KeyCache(float(app.config["API_KEY_CACHE_SECONDS"]))
+    database = app.extensions["immoval.db"]
+    app.extensions["immoval.usage"] = UsageLog(
+        database, float(app.config["USAGE_FLUSH_SECONDS"]),
+        housekeeping=lambda: prune(database, older_than=RATE_WINDOWS_KEPT_SECONDS),
+    )
+
+
+def usage_log() -> UsageLog:
+    return current_app.extensions["immoval.usage"]
+
+
+def authenticate():
+    """Before each API request: check the key and count it against its limit."""
+    g.started = time.perf_counter()
+    g.api_key = None
+    g.rate = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    record = current_app.extensions["immoval.keys"].lookup(db.get_db(), key.strip())
+    if record is None:
+        return _unauthorized("unknown API key")
+    if record.revoked:
+        return _unauthorized("this API key has been revoked")
+    g.api_key = record
+    limit = record.rate_limit or int(current_app.config["API_RATE_LIMIT"])
+    g.rate = get_limiter().hit(f"key:{record.id}", limit,
+                               int(current_app.config["API_RATE_WINDOW"]))
+    if not g.rate.allowed:
+        return too_many_requests(g.rate.retry_after)
+    return None
+
+
+def _unauthorized(message: str):
+    response, status = error_response(401, message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="immoval"'
+    return response, status
+
+
+def meter(response):
+    """After each API request: rate headers, the model version, one usage record."""
+    rate = g.get("rate")
+    if rate is not None:
+        response.headers["X-RateLimit-Limit"] = str(rate.limit)
+        response.headers["X-RateLimit-Remaining"] = str(rate.remaining)
+        response.headers["X-RateLimit-Reset"] = str(rate.reset_after)
+    version = g.get("model_version")
+    if version:
+        response.headers["X-Model-Version"] = version
+    if request.endpoint not in PUBLIC_ENDPOINTS and "started" in g:
+        key = g.get("api_key")
+        usage_log().record(UsageRecord(
+            at=datetime.now(UTC),
+            key_id=key.id if key else None,
+            endpoint=request.url_rule.rule if request.url_rule else "unknown",
+            method=request.method,
+            status=response.status_code,
+            latency_ms=(time.perf_counter() - g.started) * 1000,
+            model_version=version,
+            item_count=g.get("items", 1),
+        ))
+    return response

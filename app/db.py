@@ -1,0 +1,138 @@
+"""The app's own database: API keys, rate-limit windows and the usage log (SQLAlchemy).
+
+SQLite under `IMMOVAL_HOME` by default; any SQLAlchemy URL through
+`IMMOVAL_DATABASE_URL`. Tables are created on first use. Each process (gunicorn
+worker) opens its own engine: connections are never shared across a fork.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+)
+from sqlalchemy.exc import OperationalError
+
+DB_FILENAME = "immoval.sqlite3"
+
+metadata = MetaData()
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    # First characters of the key, shown by `immoval apikeys list` to tell keys apart.
+    Column("prefix", String(16), nullable=False),
+    # sha256 of the whole key: keys are 256-bit random strings, so a fast hash is enough.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("rate_limit", Integer, nullable=True),  # requests per window; NULL = app default
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+rate_windows = Table(
+    "rate_windows",
+    metadata,
+    Column("bucket", String(200), primary_key=True),
+    Column("window_start", Integer, nullable=False),  # unix seconds
+    Column("count", Integer, nullable=False),
+)
+
+# One row per API request. No address, no coordinates: only what metering needs.
+usage = Table(
+    "usage",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("key_id", Integer, nullable=True),
+    Column("endpoint", String(100), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("model_version", String(100), nullable=True),
+    Column("item_count", Integer, nullable=False, default=1),  # properties in a batch
+    Index("ix_usage_at", "at"),
+)
+
+
+def database_url(home: str | Path, url: str | None = None) -> str:
+    """The configured URL, or an SQLite file under `home`."""
+    if url:
+        return url
+    return f"sqlite:///{Path(home).resolve() / DB_FILENAME}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the tables created; SQLite tuned for several worker processes."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            break
+        except OperationalError:
+            # Workers starting together race to create the tables: the loser retries.
+            if attempt == 2:
+                raise
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and the single writer work at once; busy_timeout makes writers
+    # of other workers wait for the lock instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """A lazily opened engine, reopened in each forked process."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._engine: Engine | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None or self._pid != os.getpid():
+            with self._lock:
+                if self._engine is None or self._pid != os.getpid():
+                    if self._engine is not None:
+                        # Inherited from the parent: drop its connections without closing them.
+                        self._engine.dispose(close=False)
+                    self._engine = make_engine(self.url)
+                    self._pid = os.getpid()
+        return self._engine
+
+
+def init_app(app: Flask) -> None:
+    """Attach the database of this app (opened on first use)."""
+    url = database_url(app.config["HOME"], app.config.get("DATABASE_URL"))
+    app.extensions["immoval.db"] = Database(url)
+
+
+def get_db() -> Database:
+    """The database of the current app."""
+    return current_app.extensions["immoval.db"]

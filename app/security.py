@@ -1,0 +1,81 @@
+"""Security for the whole app: CSRF tokens for the site's forms, response headers, noindex.
+
+CSRF: a random token kept in Flask's signed session cookie and echoed by each form (hidden
+field `csrf_token`) or by the form's script (header `X-CSRF-Token`); compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import Flask, abort, current_app, request, session
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+# Map tiles come from OpenStreetMap in the user's browser; everything else from us.
+TILE_HOSTS = "https://tile.openstreetmap.org"
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    f"img-src 'self' data: {TILE_HOSTS}",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # OpenStreetMap's tile policy asks for a referer; send our origin only, never the path.
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# Pages a search engine may index: the home page and robots.txt. Everything else is built
+# from DVF (estimates, comparables, API answers) and must not be indexed (DVF reuse terms).
+INDEXABLE_PATHS = frozenset({"/", "/robots.txt"})
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use."""
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+def check_csrf() -> None:
+    """Abort with 400 unless the request carries the session's token."""
+    expected = session.get(CSRF_FIELD)
+    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    if not expected or not hmac.compare_digest(str(expected), str(sent)):
+        abort(400, description="Le formulaire a expiré ou n'a pas été envoyé depuis ce site : "
+                               "rechargez la page et réessayez.")
+
+
+def _headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path not in INDEXABLE_PATHS:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    if current_app.config.get("ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Headers on every response; hardened session cookie; `csrf_token()` in templates."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("ENV") == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.after_request(_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,0 +1,144 @@
+"""The usage log: one row per API request (key, endpoint, status, latency, model version).
+
+Rows are buffered in memory and written in batches by a background thread, so a
+request never waits for the database. What a request sent (addresses,
+coordinates) is never recorded.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Integer, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import Database, api_keys, usage
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 1.0
+HOUSEKEEPING_SECONDS = 3600.0
+FLUSH_ROWS = 500
+MAX_BUFFER = 100_000  # beyond this the database is down: drop the oldest, say so
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    at: datetime
+    key_id: int | None
+    endpoint: str
+    method: str
+    status: int
+    latency_ms: float
+    model_version: str | None
+    item_count: int = 1
+
+
+class UsageLog:
+    """A per-process buffer of usage records, flushed every second and at exit."""
+
+    def __init__(self, db: Database, flush_seconds: float = FLUSH_SECONDS,
+                 housekeeping: Callable[[], object] | None = None):
+        self.db = db
+        self.flush_seconds = flush_seconds
+        # Run now and then by the writer thread (e.g. forgetting old rate-limit windows).
+        self.housekeeping = housekeeping
+        self._buffer: list[dict] = []
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pid: int | None = None
+
+    def record(self, record: UsageRecord) -> None:
+        """Queue one record (never blocks on the database)."""
+        self._ensure_writer()
+        with self._lock:
+            self._buffer.append(asdict(record))
+            if len(self._buffer) > MAX_BUFFER:
+                del self._buffer[: len(self._buffer) - MAX_BUFFER]
+                log.error("usage log buffer full: oldest records dropped")
+            full = len(self._buffer) >= FLUSH_ROWS
+        if full:
+            self._wake.set()
+
+    def flush(self) -> int:
+        """Write what is buffered; the number of rows written."""
+        with self._flush_lock:
+            with self._lock:
+                rows, self._buffer = self._buffer, []
+            if not rows:
+                return 0
+            try:
+                with self.db.engine.begin() as conn:
+                    conn.execute(insert(usage), rows)
+            except SQLAlchemyError:
+                log.exception("usage log: could not write %d rows, will retry", len(rows))
+                with self._lock:
+                    self._buffer[:0] = rows
+                return 0
+            return len(rows)
+
+    def _ensure_writer(self) -> None:
+        # Threads do not survive a fork: each gunicorn worker starts its own writer.
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._buffer = []
+        threading.Thread(target=self._run, name="usage-log", daemon=True).start()
+        atexit.register(self.flush)
+
+    def _run(self) -> None:
+        last_housekeeping = time.monotonic()
+        while True:
+            self._wake.wait(self.flush_seconds)
+            self._wake.clear()
+            self.flush()
+            if self.housekeeping and time.monotonic() - last_housekeeping > HOUSEKEEPING_SECONDS:
+                last_housekeeping = time.monotonic()
+                try:
+                    self.housekeeping()
+                except Exception:  # never let the writer thread die
+                    log.exception("usage log housekeeping failed")
+
+
+def summary(db: Database, since: datetime | None = None) -> tuple[list[dict], list[dict]]:
+    """Per key and endpoint: requests, errors, latency; and requests per model version."""
+    since = since or datetime.now(UTC) - timedelta(days=30)
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                usage.c.key_id,
+                api_keys.c.name,
+                usage.c.endpoint,
+                func.count().label("requests"),
+                func.sum(usage.c.item_count).label("items"),
+                func.sum((usage.c.status >= 400).cast(Integer)).label("errors"),
+                func.sum((usage.c.status == 429).cast(Integer)).label("limited"),
+                func.avg(usage.c.latency_ms).label("mean_latency_ms"),
+                func.max(usage.c.latency_ms).label("max_latency_ms"),
+                func.min(usage.c.at).label("first"),
+                func.max(usage.c.at).label("last"),
+            )
+            .select_from(usage.outerjoin(api_keys, usage.c.key_id == api_keys.c.id))
+            .where(usage.c.at >= since)
+            .group_by(usage.c.key_id, api_keys.c.name, usage.c.endpoint)
+            .order_by(api_keys.c.name, usage.c.endpoint)
+        ).all()
+        versions = conn.execute(
+            select(usage.c.model_version, func.count().label("requests"))
+            .where(usage.c.at >= since, usage.c.model_version.is_not(None))
+            .group_by(usage.c.model_version)
+            .order_by(usage.c.model_version)
+        ).all()
+    table = [dict(row._mapping) for row in rows]
+    return table, [dict(row._mapping) for row in versions]

@@ -1,0 +1,192 @@
+"""What the result page shows, built from an `Estimate` (pure functions, no Flask)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from app.web import french
+from app.web.chart import build_chart
+
+# How many contributions the explanation lists; the rest are summed up in one line.
+TOP_CONTRIBUTIONS = 5
+CSV_COLUMNS = ("date", "property_type", "living_area_m2", "rooms", "land_area_m2", "price",
+               "price_per_m2", "distance_m", "street", "code_commune", "commune_name",
+               "latitude", "longitude", "mutation_id")
+
+
+def explanation(contributions, baseline: float, value: float) -> dict:
+    """The largest contributions as French sentences, then the others summed up."""
+    ordered = sorted(contributions, key=lambda c: abs(c.euros), reverse=True)
+    top, rest = ordered[:TOP_CONTRIBUTIONS], ordered[TOP_CONTRIBUTIONS:]
+    lines = []
+    for c in top:
+        verb = "augmente" if c.euros >= 0 else "diminue"
+        lines.append({
+            "label": c.label,
+            "euros": french.signed_euros(c.euros),
+            "direction": "up" if c.euros >= 0 else "down",
+            "sentence": f"{c.label} — {verb} l'estimation de {french.euros(abs(c.euros), 100)}.",
+        })
+    others = sum(c.euros for c in rest)
+    return {
+        "baseline": french.euros(baseline, 1000),
+        "lines": lines,
+        "others": french.signed_euros(others) if rest else None,
+        "others_count": len(rest),
+        "value": french.euros(value, 1000),
+    }
+
+
+def comparable_rows(comparables) -> list[dict]:
+    """Table rows for comparables, with raw coordinates for the map script."""
+    rows = []
+    for c in comparables:
+        rows.append({
+            "date": french.long_date(c.date) if isinstance(c.date, date) else str(c.date),
+            "iso_date": c.date.isoformat() if isinstance(c.date, date) else str(c.date),
+            "type": french.PROPERTY_TYPES.get(c.property_type, c.property_type),
+            "area": french.number(c.living_area_m2),
+            "rooms": c.rooms if c.rooms is not None else "—",
+            "land": french.number(c.land_area_m2) if c.land_area_m2 else "—",
+            "price": french.euros(c.price),
+            "price_per_m2": french.euros(c.price_per_m2, 10),
+            "distance": f"{french.number(c.distance_m)}{french.NBSP}m",
+            "street": c.street or "",
+            "commune": c.commune_name or "",
+            "latitude": c.latitude,
+            "longitude": c.longitude,
+        })
+    return rows
+
+
+def comparables_csv(comparables) -> str:
+    """The comparables as CSV (comma-separated, dot decimals, one header line)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in comparables:
+        writer.writerow([
+            c.date.isoformat() if isinstance(c.date, date) else c.date,
+            c.property_type, _plain(c.living_area_m2), _plain(c.rooms), _plain(c.land_area_m2),
+            _plain(c.price), _plain(c.price_per_m2, 0), _plain(c.distance_m, 0), c.street or "",
+            c.code_commune or "", c.commune_name or "", _plain(c.latitude, 6),
+            _plain(c.longitude, 6), c.mutation_id,
+        ])
+    return out.getvalue()
+
+
+def _plain(value, digits: int | None = None):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if digits is not None:
+            return f"{value:.{digits}f}"
+        return f"{value:g}" if value != int(value) else str(int(value))
+    return value
+
+
+def tranquillity_panel(summary: dict | None) -> dict | None:
+    """Incident groups, cameras and sources ready to display; None when unknown."""
+    if not summary:
+        return None
+    groups = []
+    for key, g in (summary.get("incidents") or {}).items():
+        rate = g.get("rate")
+        ratio = g.get("ratio_to_departement")
+        trend = g.get("trend_5y_pct")
+        groups.append({
+            "key": key,
+            "label": g.get("label", key),
+            "known": rate is not None,
+            "rate": french.number(rate, 1) if rate is not None else None,
+            "unit": g.get("unit", ""),
+            "year": g.get("year"),
+            "departement_rate": french.number(g["departement_rate"], 1)
+            if g.get("departement_rate") is not None else None,
+            "comparison": _comparison(ratio),
+            "percentile": french.number(g["percentile"]) if g.get("percentile") is not None
+            else None,
+            "trend": _trend(trend),
+        })
+    cameras = summary.get("cameras") or {}
+    within = cameras.get("within_250m")
+    if not cameras.get("covered") or within is None:
+        camera_text = None
+    elif within == 0:
+        camera_text = "Aucune caméra recensée à moins de 250 m."
+    else:
+        camera_text = (f"{within} caméra{'s' if within > 1 else ''} recensée"
+                       f"{'s' if within > 1 else ''} à moins de 250 m.")
+    sources = []
+    for s in summary.get("sources") or []:
+        if isinstance(s, str):
+            sources.append(s)
+            continue
+        years = s.get("years")
+        span = ""
+        if isinstance(years, list | tuple) and years:
+            span = f" ({years[0]}–{years[-1]})" if years[0] != years[-1] else f" ({years[0]})"
+        elif years:
+            span = f" ({years})"
+        sources.append(f"{s.get('name', '')}{span}")
+    return {"groups": groups, "cameras": camera_text, "sources": sources}
+
+
+def _comparison(ratio: float | None) -> str | None:
+    if ratio is None:
+        return None
+    if ratio < 0.8:
+        return "inférieur à la moyenne du département"
+    if ratio > 1.25:
+        return "supérieur à la moyenne du département"
+    return "proche de la moyenne du département"
+
+
+def _trend(pct: float | None) -> str | None:
+    if pct is None:
+        return None
+    if abs(pct) < 5:
+        return "stable sur cinq ans"
+    word = "en hausse" if pct > 0 else "en baisse"
+    return f"{word} de {french.number(abs(pct))}{french.NBSP}% sur cinq ans"
+
+
+def result_view(estimate, location, history: list[dict], prop) -> dict:
+    """Everything the result template needs, already worded in French."""
+    confidence_word, confidence_text = french.CONFIDENCE.get(
+        estimate.confidence, (estimate.confidence, ""))
+    return {
+        "value": french.euros(estimate.value, 1000),
+        "low": french.euros(estimate.low, 1000),
+        "high": french.euros(estimate.high, 1000),
+        "price_per_m2": french.euros(estimate.price_per_m2, 10),
+        "confidence": estimate.confidence,
+        "confidence_word": confidence_word,
+        "confidence_text": confidence_text,
+        "market_period": french.month(estimate.market_period),
+        "data_until": french.long_date(estimate.data_until),
+        "model_version": estimate.model_version,
+        "explanation": explanation(estimate.contributions, estimate.baseline, estimate.value),
+        "comparables": comparable_rows(estimate.comparables),
+        "tranquillity": tranquillity_panel(estimate.tranquillity),
+        "chart": build_chart(history or []),
+        "place": {
+            "label": location.label,
+            "precision": french.PRECISION.get(location.precision, location.precision),
+            "source": french.SOURCES.get(location.source, location.source),
+            "approximate": location.precision in ("municipality", "postcode"),
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+        },
+        "property": {
+            "type": french.PROPERTY_TYPES.get(prop.property_type, prop.property_type),
+            "area": french.number(prop.living_area_m2),
+            "rooms": prop.rooms,
+            "land": french.number(prop.land_area_m2) if prop.land_area_m2 else None,
+            "outbuildings": prop.outbuildings,
+        },
+    }

@@ -1,0 +1,173 @@
+"""The k nearest EARLIER sales of a point, in metres, without ever looking ahead.
+
+Sales are points on the sphere (x, y, z in metres) in a scikit-learn KDTree: the
+straight-line (chord) distance orders points exactly as the great-circle distance does,
+and is converted back to metres along the surface. "Earlier" is strict: a sale never
+sees itself nor a sale of the same day or later. The same search serves training
+(every sale against the sales before it) and serving (a point today against them all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.neighbors import KDTree
+
+EARTH_RADIUS_M = 6_371_008.8
+PROPERTY_TYPES = ("apartment", "house")
+
+
+def to_xyz(latitude, longitude) -> np.ndarray:
+    """Cartesian coordinates in metres of WGS84 points on a spherical Earth."""
+    lat = np.radians(np.asarray(latitude, dtype="float64"))
+    lon = np.radians(np.asarray(longitude, dtype="float64"))
+    cos_lat = np.cos(lat)
+    return EARTH_RADIUS_M * np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
+
+
+def chord_to_metres(chord) -> np.ndarray:
+    """Great-circle distance (metres) for a chord length (metres)."""
+    ratio = np.clip(np.asarray(chord, dtype="float64") / (2 * EARTH_RADIUS_M), 0.0, 1.0)
+    return 2 * EARTH_RADIUS_M * np.arcsin(ratio)
+
+
+def metres_to_chord(metres: float) -> float:
+    """Chord length (metres) of a great-circle distance (metres)."""
+    return 2 * EARTH_RADIUS_M * np.sin(min(metres, np.pi * EARTH_RADIUS_M) / (2 * EARTH_RADIUS_M))
+
+
+def day_number(dates) -> np.ndarray:
+    """Days since 1970-01-01 (int64) of datetime64 values or `date`s."""
+    return np.asarray(dates, dtype="datetime64[D]").astype("int64")
+
+
+def first_day_of_month(days: np.ndarray) -> np.ndarray:
+    """Day number of the first day of each day's month."""
+    months = np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype("int64")
+
+
+@dataclass
+class SalesPool:
+    """Sales that may serve as comparables, sorted by day, with one tree cache per type."""
+
+    xyz: np.ndarray  # (n, 3) metres
+    days: np.ndarray  # int64
+    type_code: np.ndarray  # int8, index in PROPERTY_TYPES
+    _trees: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, latitude, longitude, dates, property_type) -> SalesPool:
+        """A pool from arrays; rows must already be sorted by date (checked)."""
+        days = day_number(dates)
+        if len(days) > 1 and np.any(np.diff(days) < 0):
+            raise ValueError("pool sales must be sorted by date")
+        types = np.asarray(property_type, dtype=object).astype(str)
+        return cls(to_xyz(latitude, longitude), days, type_codes(types))
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def _tree_before(self, kind: int, cutoff: int) -> tuple[KDTree | None, np.ndarray]:
+        """Tree over sales of type `kind` strictly before day `cutoff`, and their pool rows."""
+        end = int(np.searchsorted(self.days, cutoff, side="left"))
+        # Past the last sale every cutoff gives the same tree: cache it once.
+        key = (kind, end)
+        if key not in self._trees:
+            rows = np.flatnonzero(self.type_code[:end] == kind)
+            tree = KDTree(self.xyz[rows], leaf_size=40) if len(rows) else None
+            if end == len(self.days):
+                self._trees[key] = (tree, rows)
+            else:
+                # Training walks month by month: keep only the latest per type.
+                self._trees = {k: v for k, v in self._trees.items() if k[1] == len(self.days)}
+                self._trees[key] = (tree, rows)
+        return self._trees[key]
+
+    def warm(self) -> None:
+        """Build the trees over every sale (what serving after the data's end uses)."""
+        for kind in range(len(PROPERTY_TYPES)):
+            self._tree_before(kind, np.iinfo("int64").max)
+
+
+def type_codes(property_type) -> np.ndarray:
+    """0 for apartment, 1 for house, -1 otherwise."""
+    types = np.asarray(property_type, dtype=object).astype(str)
+    out = np.full(len(types), -1, dtype="int8")
+    for code, name in enumerate(PROPERTY_TYPES):
+        out[types == name] = code
+    return out
+
+
+def nearest_earlier(pool: SalesPool, xyz: np.ndarray, days: np.ndarray, kinds: np.ndarray, k: int):
+    """Pool rows (-1 padded) and distances in metres (inf padded) of the k nearest sales of
+    the same type strictly before each query's day, nearest first."""
+    n = len(days)
+    rows_out = np.full((n, k), -1, dtype="int64")
+    dist_out = np.full((n, k), np.inf)
+    if n == 0 or len(pool) == 0:
+        return rows_out, dist_out
+    days = np.asarray(days, dtype="int64")
+    blocks = first_day_of_month(days)
+    for kind in np.unique(kinds):
+        if kind < 0:
+            continue
+        for block in np.unique(blocks[kinds == kind]):
+            queries = np.flatnonzero((kinds == kind) & (blocks == block))
+            _search_block(pool, int(kind), int(block), xyz[queries], days[queries], k,
+                          rows_out, dist_out, queries)
+    return rows_out, dist_out
+
+
+def _search_block(pool, kind, block, q_xyz, q_days, k, rows_out, dist_out, where) -> None:
+    """Queries of one type and month: a tree before the month, brute force within it."""
+    tree, tree_rows = pool._tree_before(kind, block)
+    nq = len(q_days)
+    cand_rows = np.full((nq, k), -1, dtype="int64")
+    cand_chord = np.full((nq, k), np.inf)
+    if tree is not None:
+        kk = min(k, len(tree_rows))
+        chord, found = tree.query(q_xyz, k=kk, sort_results=True)
+        cand_rows[:, :kk] = tree_rows[found]
+        cand_chord[:, :kk] = chord
+    # Sales of the same month before each query's own day, found in a small tree of the
+    # month within each query's current k-th distance (so the merge below stays exact).
+    start = int(np.searchsorted(pool.days, block, side="left"))
+    stop = int(np.searchsorted(pool.days, int(q_days.max()), side="left"))
+    month_rows = np.arange(start, stop)
+    month_rows = month_rows[pool.type_code[month_rows] == kind]
+    if len(month_rows):
+        month_tree = KDTree(pool.xyz[month_rows], leaf_size=40)
+        radius = np.where(np.isfinite(cand_chord[:, -1]), cand_chord[:, -1], 4 * EARTH_RADIUS_M)
+        found, chords = month_tree.query_radius(q_xyz, r=radius, return_distance=True)
+        lengths = np.fromiter((len(f) for f in found), dtype="int64", count=nq)
+        if lengths.sum():
+            owner = np.repeat(np.arange(nq), lengths)
+            rows = month_rows[np.concatenate(found)]
+            chord = np.concatenate(chords)
+            earlier = pool.days[rows] < q_days[owner]
+            owner, rows, chord = owner[earlier], rows[earlier], chord[earlier]
+            if len(owner):
+                cand_rows, cand_chord = _merge(cand_rows, cand_chord, owner, rows, chord, k)
+    cand_rows[~np.isfinite(cand_chord)] = -1
+    rows_out[where] = cand_rows
+    dist_out[where] = np.where(np.isfinite(cand_chord), chord_to_metres(cand_chord), np.inf)
+
+
+def _merge(cand_rows, cand_chord, owner, rows, chord, k):
+    """Keep the k nearest of each query's candidates plus extra (owner, row, chord) triples."""
+    nq = cand_rows.shape[0]
+    all_owner = np.concatenate([np.repeat(np.arange(nq), k), owner])
+    all_rows = np.concatenate([cand_rows.ravel(), rows])
+    all_chord = np.concatenate([cand_chord.ravel(), chord])
+    order = np.lexsort((all_rows, all_chord, all_owner))
+    all_owner, all_rows, all_chord = all_owner[order], all_rows[order], all_chord[order]
+    starts = np.searchsorted(all_owner, np.arange(nq), side="left")
+    rank = np.arange(len(all_owner)) - starts[all_owner]
+    keep = rank < k
+    out_rows = np.full((nq, k), -1, dtype="int64")
+    out_chord = np.full((nq, k), np.inf)
+    out_rows[all_owner[keep], rank[keep]] = all_rows[keep]
+    out_chord[all_owner[keep], rank[keep]] = all_chord[keep]
+    return out_rows, out_chord

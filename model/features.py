@@ -1,0 +1,357 @@
+"""The one definition of every model feature, for a whole sales table or a single home.
+
+`History` holds what features may look at: earlier clean sales (as a `SalesPool`), their
+market-relative log €/m², parcel and home histories, the market index and commune
+context. `compute` turns subjects (arrays of equal length: a DataFrame's columns at
+training, one row at serving) into the feature matrix. Every look-up is strictly
+earlier than the subject's date, so a sale's features never depend on itself or on
+anything after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.comparables import SalesPool, day_number, nearest_earlier, to_xyz, type_codes
+from model.market import MarketIndex, month_number
+
+K_NEIGHBOURS = 20
+K_CLOSE = 5
+# Neighbour weights: inverse distance, softened so that a sale on the same parcel (0 m)
+# does not take all the weight.
+DISTANCE_SOFTENING_M = 50.0
+# Neighbours of a similar surface count more (scale of the log surface ratio).
+AREA_SIMILARITY = 0.35
+_DAY_KEY = 100_000  # day numbers stay below this until the year 2243
+
+ATTRIBUTES = (
+    "is_house",
+    "living_area_m2",
+    "rooms",
+    "area_per_room",
+    "land_area_m2",
+    "outbuildings",
+    "is_vefa",
+    "latitude",
+    "longitude",
+)
+NEIGHBOURHOOD = (
+    "knn_rel_close",
+    "knn_rel_median",
+    "knn_rel_weighted",
+    "knn_rel_similar",
+    "knn_rel_spread",
+    "knn_dist_nearest",
+    "knn_dist_close",
+    "knn_dist_far",
+    "knn_age_days",
+    "knn_log_area",
+)
+BUILDING = ("parcel_sales", "parcel_rel_mean", "parcel_rel_last", "parcel_days_since")
+REPEAT = ("home_rel_last", "home_days_since")
+COMMUNE = ("commune_population_log", "commune_density_log")
+BASE_FEATURES = ATTRIBUTES + NEIGHBOURHOOD + BUILDING + REPEAT + COMMUNE
+# The baseline "LightGBM on attributes and coordinates only".
+ATTRIBUTE_FEATURES = ATTRIBUTES
+
+# Groups shown to users, each feature in one.
+FEATURE_GROUPS = {
+    **{name: "neighbourhood" for name in NEIGHBOURHOOD},
+    **{name: "building" for name in BUILDING},
+    **{name: "repeat" for name in REPEAT},
+    **{name: "commune" for name in COMMUNE},
+    "latitude": "location",
+    "longitude": "location",
+    "living_area_m2": "surface",
+    "area_per_room": "rooms",
+    "rooms": "rooms",
+    "land_area_m2": "land",
+    "outbuildings": "outbuildings",
+    "is_house": "type",
+    "is_vefa": "new_build",
+}
+
+
+def feature_names(tranquillity: Sequence[str] = ()) -> tuple[str, ...]:
+    """All model features: the base ones, then the tranquillity ones (if any)."""
+    return BASE_FEATURES + tuple(tranquillity)
+
+
+def home_key(parcel_id, property_type, living_area_m2, rooms) -> np.ndarray:
+    """Identity of a home across its sales: parcel, type, surface to the m², rooms."""
+    parcel = pd.Series(parcel_id, dtype="string").fillna("")
+    area = pd.Series(np.round(np.asarray(living_area_m2, dtype="float64")), dtype="Int64")
+    key = (
+        parcel
+        + "|"
+        + pd.Series(np.asarray(property_type, dtype=object).astype(str), dtype="string")
+        + "|"
+        + area.astype("string").fillna("")
+        + "|"
+        + pd.Series(rooms, dtype="Int64").astype("string").fillna("")
+    )
+    return key.where(parcel != "", None).to_numpy(dtype=object)
+
+
+@dataclass
+class _GroupHistory:
+    """Sales grouped by a key (parcel or home), sorted by (key, day), with running sums."""
+
+    codes: pd.Index
+    sorted_key: np.ndarray
+    sorted_code: np.ndarray
+    sorted_days: np.ndarray
+    sorted_rel: np.ndarray
+    cum_count: np.ndarray
+    cum_rel: np.ndarray
+
+    @classmethod
+    def build(cls, keys: np.ndarray, days: np.ndarray, rel: np.ndarray) -> _GroupHistory:
+        keys = pd.Series(keys, dtype="string")
+        present = keys.notna().to_numpy()
+        codes = pd.Index(pd.unique(keys[present]))
+        code = np.full(len(keys), -1, dtype="int64")
+        code[present] = codes.get_indexer(keys[present])
+        order = np.lexsort((days, code))
+        order = order[code[order] >= 0]
+        s_code, s_days, s_rel = code[order], days[order], rel[order]
+        # Running count and sum of rel within each key (inclusive of the row).
+        starts = np.r_[True, s_code[1:] != s_code[:-1]] if len(s_code) else np.zeros(0, bool)
+        group_start = np.maximum.accumulate(np.where(starts, np.arange(len(s_code)), 0))
+        cum_count = np.arange(len(s_code)) - group_start + 1
+        total = np.cumsum(s_rel)
+        before_group = np.where(group_start > 0, total[group_start - 1], 0.0)
+        cum_rel = total - before_group
+        return cls(codes, s_code * _DAY_KEY + s_days, s_code, s_days, s_rel, cum_count, cum_rel)
+
+    def last_before(self, keys, days: np.ndarray) -> np.ndarray:
+        """Row (in sorted order) of the last sale with the same key strictly before the day; -1."""
+        keys = pd.Series(keys, dtype="string")
+        code = np.full(len(keys), -1, dtype="int64")
+        present = keys.notna().to_numpy()
+        if present.any():
+            code[present] = self.codes.get_indexer(keys[present])
+        pos = np.searchsorted(self.sorted_key, code * _DAY_KEY + days, side="left") - 1
+        ok = (code >= 0) & (pos >= 0)
+        ok[ok] &= self.sorted_code[pos[ok]] == code[ok]
+        return np.where(ok, pos, -1)
+
+
+@dataclass
+class Communes:
+    """Population and density by INSEE code."""
+
+    codes: pd.Index
+    population_log: np.ndarray
+    density_log: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Communes:
+        frame = frame.drop_duplicates("code_commune")
+        population = frame["population"].astype("float64").to_numpy()
+        area = frame["area_km2"].astype("float64").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            density = np.where(area > 0, population / area, np.nan)
+            return cls(
+                pd.Index(frame["code_commune"].astype(str)),
+                np.log1p(population),
+                np.log1p(density),
+            )
+
+    def lookup(self, codes) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.codes.get_indexer(pd.Series(codes, dtype="string").fillna(""))
+        ok = rows >= 0
+        pop = np.full(len(rows), np.nan)
+        dens = np.full(len(rows), np.nan)
+        pop[ok], dens[ok] = self.population_log[rows[ok]], self.density_log[rows[ok]]
+        return pop, dens
+
+
+@dataclass
+class History:
+    """What a feature may look at: earlier clean sales, the market index, communes."""
+
+    pool: SalesPool
+    rel: np.ndarray  # market-relative log €/m² of each pool sale
+    log_area: np.ndarray
+    parcels: _GroupHistory
+    homes: _GroupHistory
+    market: MarketIndex
+    communes: Communes
+
+    @classmethod
+    def build(cls, sales: pd.DataFrame, market: MarketIndex, communes: Communes) -> History:
+        """From clean sales with coordinates, sorted by date."""
+        days = day_number(sales["date"].to_numpy())
+        rel = relative_price(sales, market)
+        keep = np.isfinite(rel)
+        if not keep.all():
+            raise ValueError("pool sales need a market level (date after the index start)")
+        pool = SalesPool.build(
+            sales["latitude"].to_numpy(), sales["longitude"].to_numpy(),
+            sales["date"].to_numpy(), sales["property_type"].to_numpy(),
+        )
+        homes = home_key(sales["parcel_id"], sales["property_type"], sales["living_area_m2"],
+                         sales["rooms"])
+        return cls(
+            pool=pool,
+            rel=rel,
+            log_area=np.log(sales["living_area_m2"].to_numpy(dtype="float64")),
+            parcels=_GroupHistory.build(sales["parcel_id"].to_numpy(dtype=object), days, rel),
+            homes=_GroupHistory.build(homes, days, rel),
+            market=market,
+            communes=communes,
+        )
+
+
+def relative_price(sales: pd.DataFrame | Mapping, market: MarketIndex) -> np.ndarray:
+    """Log €/m² minus the market level known before the sale's month: the model's target."""
+    level = market.level_before(
+        np.asarray(sales["departement"], dtype=object), np.asarray(sales["property_type"], dtype=object),
+        month_number(np.asarray(sales["date"])),
+    )
+    return np.log(np.asarray(sales["price_per_m2"], dtype="float64")) - level
+
+
+@dataclass
+class FeatureBatch:
+    """Feature matrix of subjects plus what serving reuses (market level, neighbours)."""
+
+    matrix: np.ndarray  # float32 (n, len(names))
+    names: tuple[str, ...]
+    level: np.ndarray  # log €/m² market level at each subject's date
+    neighbours: np.ndarray  # pool rows (n, K_NEIGHBOURS), -1 padded, nearest first
+    distances: np.ndarray  # metres, inf padded
+
+    def column(self, name: str) -> np.ndarray:
+        return self.matrix[:, self.names.index(name)]
+
+
+def _column(subjects, name, default=np.nan, dtype="float64") -> np.ndarray:
+    n = len(subjects["latitude"])
+    if name not in subjects or subjects[name] is None:
+        return np.full(n, default, dtype=dtype)
+    values = subjects[name]
+    if isinstance(values, pd.Series):
+        values = values.astype("float64") if dtype == "float64" else values
+        return values.to_numpy(dtype=dtype, na_value=default) if dtype == "float64" else values.to_numpy(dtype=dtype)
+    return np.asarray(values, dtype=dtype)
+
+
+def compute(subjects: Mapping, history: History, tranquillity: Sequence[str] = ()) -> FeatureBatch:
+    """Features of subjects (arrays: date, property_type, living_area_m2, rooms,
+    land_area_m2, outbuildings, latitude, longitude, departement, code_commune, optional
+    is_vefa, parcel_id and tq_* columns) from the sales strictly before each one's date."""
+    lat = _column(subjects, "latitude")
+    lon = _column(subjects, "longitude")
+    n = len(lat)
+    days = day_number(np.asarray(subjects["date"]))
+    types = np.asarray(subjects["property_type"], dtype=object).astype(str)
+    kinds = type_codes(types)
+    area = _column(subjects, "living_area_m2")
+    rooms = _column(subjects, "rooms")
+    level = history.market.level_before(
+        np.asarray(subjects["departement"], dtype=object), types, month_number(days.astype("datetime64[D]"))
+    )
+
+    columns: dict[str, np.ndarray] = {}
+    columns["is_house"] = (kinds == 1).astype("float64")
+    columns["living_area_m2"] = area
+    columns["rooms"] = rooms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["area_per_room"] = np.where(rooms > 0, area / rooms, np.nan)
+    columns["land_area_m2"] = _column(subjects, "land_area_m2", 0.0)
+    columns["outbuildings"] = _column(subjects, "outbuildings", 0.0)
+    columns["is_vefa"] = _column(subjects, "is_vefa", 0.0)
+    columns["latitude"], columns["longitude"] = lat, lon
+
+    rows, dist = nearest_earlier(history.pool, to_xyz(lat, lon), days, kinds, K_NEIGHBOURS)
+    columns.update(_neighbourhood(rows, dist, days, area, history))
+    columns.update(_building(subjects, days, types, area, rooms, history))
+    codes = subjects["code_commune"] if "code_commune" in subjects else np.full(n, None)
+    pop, dens = history.communes.lookup(codes)
+    columns["commune_population_log"], columns["commune_density_log"] = pop, dens
+    for name in tranquillity:
+        columns[name] = _column(subjects, name)
+
+    names = feature_names(tranquillity)
+    matrix = np.empty((n, len(names)), dtype="float32")
+    for i, name in enumerate(names):
+        matrix[:, i] = columns[name]
+    return FeatureBatch(matrix, names, level, rows, dist)
+
+
+def _neighbourhood(rows, dist, days, area, history: History) -> dict[str, np.ndarray]:
+    """Market-relative prices of the nearest earlier sales of the same type, and how far."""
+    valid = rows >= 0
+    safe = np.where(valid, rows, 0)
+    rel = np.where(valid, history.rel[safe], np.nan)
+    log_area = np.where(valid, history.log_area[safe], np.nan)
+    age = np.where(valid, days[:, None] - history.pool.days[safe], np.nan)
+    d = np.where(valid, dist, np.nan)
+    weight = np.where(valid, 1.0 / (np.where(valid, dist, 0) + DISTANCE_SOFTENING_M), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        subject_log_area = np.log(area)[:, None]
+        similar = weight * np.exp(-np.abs(np.nan_to_num(log_area) - subject_log_area) / AREA_SIMILARITY)
+        similar = np.where(valid, similar, 0.0)
+        out = {
+            "knn_rel_close": _nanmedian(rel[:, :K_CLOSE]),
+            "knn_rel_median": _nanmedian(rel),
+            "knn_rel_weighted": (weight * np.nan_to_num(rel)).sum(1) / weight.sum(1),
+            "knn_rel_similar": (similar * np.nan_to_num(rel)).sum(1) / similar.sum(1),
+            "knn_rel_spread": _nanpercentile(rel, 75) - _nanpercentile(rel, 25),
+            "knn_dist_nearest": np.log1p(d[:, 0]),
+            "knn_dist_close": np.log1p(d[:, K_CLOSE - 1]),
+            "knn_dist_far": np.log1p(d[:, -1]),
+            "knn_age_days": _nanmedian(age),
+            "knn_log_area": _nanmedian(log_area),
+        }
+    return out
+
+
+def _nanmedian(values: np.ndarray) -> np.ndarray:
+    return _nanpercentile(values, 50)
+
+
+def _nanpercentile(values: np.ndarray, q: float) -> np.ndarray:
+    """Row-wise percentile ignoring NaN (linear interpolation), NaN for empty rows."""
+    # np.nanpercentile loops in Python over rows; sorting puts NaN last, then interpolate.
+    ordered = np.sort(values, axis=1)
+    count = (~np.isnan(values)).sum(axis=1)
+    position = (count - 1).clip(min=0) * (q / 100.0)
+    lo = np.floor(position).astype("int64")
+    hi = np.minimum(lo + 1, (count - 1).clip(min=0))
+    rows = np.arange(values.shape[0])
+    frac = position - lo
+    out = ordered[rows, lo] * (1 - frac) + ordered[rows, hi] * frac
+    return np.where(count > 0, out, np.nan)
+
+
+def _building(subjects, days, types, area, rooms, history: History) -> dict[str, np.ndarray]:
+    """Earlier sales on the same parcel (the building), and the home's previous sale."""
+    parcel = subjects["parcel_id"] if "parcel_id" in subjects else None
+    n = len(days)
+    if parcel is None:
+        parcel = np.full(n, None, dtype=object)
+    parcel = np.asarray(pd.Series(parcel, dtype="string").replace("", pd.NA).to_numpy(dtype=object))
+    parcels = history.parcels
+    pos = parcels.last_before(parcel, days)
+    ok = pos >= 0
+    p = np.where(ok, pos, 0)
+    out = {
+        "parcel_sales": np.where(ok, parcels.cum_count[p], 0).astype("float64"),
+        "parcel_rel_mean": np.where(ok, parcels.cum_rel[p] / np.maximum(parcels.cum_count[p], 1), np.nan),
+        "parcel_rel_last": np.where(ok, parcels.sorted_rel[p], np.nan),
+        "parcel_days_since": np.where(ok, days - parcels.sorted_days[p], np.nan),
+    }
+    homes = history.homes
+    pos = homes.last_before(home_key(parcel, types, area, rooms), days)
+    ok = pos >= 0
+    p = np.where(ok, pos, 0)
+    out["home_rel_last"] = np.where(ok, homes.sorted_rel[p], np.nan)
+    out["home_days_since"] = np.where(ok, days - homes.sorted_days[p], np.nan)
+    return out

@@ -1,0 +1,123 @@
+"""The API on the real small model: answers carry what agents need and match the spec."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.integration.api_helpers import (
+    PLACES,
+    STRASBOURG,
+    assert_documented,
+    bearer,
+    create_key,
+)
+
+
+@pytest.fixture(scope="module")
+def key(app, model_home):
+    return create_key(model_home, "Agence des tests d'intégration", rate_limit=100_000)
+
+
+@pytest.fixture(scope="module")
+def place(app):
+    from app.model_store import get_estimator
+
+    with app.app_context():
+        covered = get_estimator().departements
+    dep = next(d for d in PLACES if d in covered)
+    return PLACES[dep]
+
+
+def home(place, **extra) -> dict:
+    return {"property_type": "apartment", "living_area_m2": 52.5, "rooms": 3,
+            "latitude": place[0], "longitude": place[1], **extra}
+
+
+def test_an_estimate_carries_range_explanation_comparables_and_model(client, key, place):
+    response = client.post("/api/v1/estimates", headers=bearer(key), json=home(place))
+    body = assert_documented(response, "/estimates", "post")
+    assert response.status_code == 200, body
+    estimate = body["estimate"]
+    assert estimate["low"] <= estimate["value"] <= estimate["high"]
+    assert estimate["price_per_m2"] == pytest.approx(estimate["value"] / 52.5, rel=0.01, abs=2)
+    explanation = body["explanation"]
+    assert explanation["contributions"], "an estimate explains itself"
+    explained = explanation["baseline"] + sum(c["euros"] for c in explanation["contributions"])
+    assert explained == pytest.approx(estimate["value"], rel=0.02, abs=len(
+        explanation["contributions"]) + 1)
+    assert 0 < len(body["comparables"]) <= 10
+    assert all(c["price"] > 0 for c in body["comparables"])
+    assert body["location"]["source"] == "coordinates"
+    assert body["property"]["valuation_date"] == date.today().isoformat()
+    model = client.get("/api/v1/model", headers=bearer(key)).get_json()
+    assert body["model"] == {"version": model["version"], "data_until": model["data_until"]}
+    assert response.headers["X-Model-Version"] == model["version"]
+
+
+def test_outside_coverage_is_a_422_with_a_reason(client, key):
+    response = client.post("/api/v1/estimates", headers=bearer(key), json=home(STRASBOURG))
+    body = assert_documented(response, "/estimates", "post")
+    assert response.status_code == 422
+    assert body["error"]["code"] and body["error"]["message"]
+
+
+def test_a_batch_answers_each_item_in_order(client, key, place):
+    good = home(place)
+    items = [
+        good,
+        {**good, "rooms": "three"},
+        home(STRASBOURG),
+        {**good, "latitude": None, "longitude": None, "address": "zzqx introuvable 00000"},
+        3,
+        {**good, "property_type": "house", "living_area_m2": 110, "rooms": 5,
+         "land_area_m2": 400},
+    ]
+    response = client.post("/api/v1/estimates/batch", headers=bearer(key),
+                           json={"properties": items})
+    body = assert_documented(response, "/estimates/batch", "post")
+    assert response.status_code == 200
+    assert [r["index"] for r in body["results"]] == list(range(len(items)))
+    assert [r["status"] for r in body["results"]] == [200, 400, 422, 400, 400, 200]
+    assert body["summary"] == {"estimated": 2, "invalid": 3, "outside_coverage": 1}
+    assert body["results"][1]["error"]["fields"][0]["field"] == "rooms"
+    assert body["results"][3]["error"]["fields"][0]["code"] == "not_found"
+    # The same home gets the same value alone or in a batch.
+    single = client.post("/api/v1/estimates", headers=bearer(key), json=good).get_json()
+    assert body["results"][0]["estimate"]["value"] == single["estimate"]["value"]
+
+
+def test_comparables_respect_the_filters(client, key, place):
+    query = {"latitude": place[0], "longitude": place[1], "property_type": "apartment",
+             "living_area_min": 30, "living_area_max": 80, "radius_m": 2000, "limit": 15,
+             "date_from": "2022-01-01"}
+    response = client.get("/api/v1/comparables", headers=bearer(key), query_string=query)
+    body = assert_documented(response, "/comparables")
+    sales = body["comparables"]
+    assert 0 < len(sales) <= 15
+    assert all(s["property_type"] == "apartment" and 30 <= s["living_area_m2"] <= 80
+               and s["date"] >= "2022-01-01" for s in sales)
+    distances = [s["distance_m"] for s in sales]
+    assert distances == sorted(distances) and distances[-1] <= 2000
+
+
+def test_neighbourhood_of_a_point(client, key, place):
+    response = client.get("/api/v1/neighbourhood", headers=bearer(key),
+                          query_string={"latitude": place[0], "longitude": place[1]})
+    body = assert_documented(response, "/neighbourhood")
+    assert response.status_code == 200 and body["code_commune"]
+    assert body["neighbourhood"]["data_until"] == body["model"]["data_until"]
+
+
+def test_model_describes_the_served_version(client, key):
+    response = client.get("/api/v1/model", headers=bearer(key))
+    body = assert_documented(response, "/model")
+    assert body["version"] and body["departements"]
+    assert body["training_window"]["from"] <= body["training_window"]["to"] == body["data_until"]
+    assert body["metrics"]["overall"]
+
+
+def test_health_names_the_model(client):
+    body = assert_documented(client.get("/api/v1/health"), "/health")
+    assert body["status"] == "ok" and body["model_version"]

@@ -1,0 +1,225 @@
+"""The homeowner's site through the Flask test client, on the small real model of `model_home`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import secrets
+
+import pytest
+
+from app.geocoding import get_geocoder
+from app.model_store import get_estimator
+from app.requests import parse_estimate_request
+from app.web.french import euros
+from tests.integration.web_page import Page
+
+PARIS_ADDRESS = "12 rue de Rivoli 75004 Paris"
+APARTMENT = {"property_type": "apartment", "living_area_m2": "62", "rooms": "3",
+             "outbuildings": "1"}
+
+
+@pytest.fixture()
+def client(app):
+    """A test client with an address of its own: the form's per-IP limit counts per test."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    return client
+
+
+@pytest.fixture()
+def token(client) -> str:
+    return Page(client.get("/").get_data(as_text=True)).csrf_token()
+
+
+def post_form(client, token, **fields):
+    return client.post("/estimation", data={"csrf_token": token, **fields})
+
+
+@pytest.fixture()
+def estimator(app):
+    with app.test_request_context():
+        return get_estimator()
+
+
+def test_home_page_is_a_french_form_with_labelled_fields(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    assert page.find("html")["lang"] == "fr"
+    assert "Estimer mon bien" in page.text
+    labelled = {a["for"] for a in page.find_all("label") if "for" in a}
+    for name in ("address", "living_area_m2", "rooms", "land_area_m2", "outbuildings"):
+        assert page.find("input", name=name)["id"] in labelled
+    assert {a["value"] for a in page.find_all("input", name="property_type")} == {
+        "apartment", "house"}
+    # The form is indexable; it is the only page that is.
+    assert "X-Robots-Tag" not in response.headers
+
+
+def test_no_inline_script_or_style_and_a_strict_csp(client, token):
+    response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    page = Page(response.get_data(as_text=True))
+    assert all(a.get("src") for a in page.find_all("script"))
+    assert not page.find_all("style")
+    assert not any("style" in attrs or any(k.startswith("on") for k in attrs)
+                   for _, attrs in page.elements)
+
+
+def test_form_errors_are_shown_in_french_beside_each_field(client, token):
+    response = post_form(client, token, address="", property_type="castle",
+                         living_area_m2="beaucoup", rooms="0", land_area_m2="-5")
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
+    errors = {a["id"]: a for a in page.find_all("p", class_="error")}
+    assert set(errors) >= {"address-error", "property_type-error", "living_area_m2-error",
+                           "rooms-error", "land_area_m2-error"}
+    assert "Indiquez l'adresse du bien." in page.text
+    assert "Choisissez maison ou appartement." in page.text
+    assert "Saisissez un nombre." in page.text
+    assert "Saisissez une valeur entre 1 et 30." in page.text
+    # Each input points at its message, and what was typed is kept.
+    assert "living_area_m2-error" in page.find("input", name="living_area_m2")["aria-describedby"]
+    assert page.find("input", name="living_area_m2")["value"] == "beaucoup"
+
+
+def test_unknown_address_is_a_field_error(client, token):
+    response = post_form(client, token, address="zzqx wwkj qqpl", **APARTMENT)
+    assert response.status_code == 422
+    assert "Adresse introuvable" in Page(response.get_data(as_text=True)).text
+
+
+def test_form_without_csrf_token_is_refused(client):
+    response = client.post("/estimation", data={"address": PARIS_ADDRESS, **APARTMENT})
+    assert response.status_code == 400
+    assert "Le formulaire a expiré" in Page(response.get_data(as_text=True)).text
+
+
+def test_result_page_for_a_paris_address(app, client, token, estimator, caplog):
+    with caplog.at_level(logging.INFO):
+        response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert response.headers["X-Robots-Tag"].startswith("noindex")
+    page = Page(response.get_data(as_text=True))
+
+    # The same estimate, computed directly, is the one shown.
+    with app.test_request_context():
+        prop, location = parse_estimate_request(
+            {"address": PARIS_ADDRESS, **APARTMENT}, get_geocoder().geocode)
+    expected = estimator.estimate(prop, comparables=10)
+    for amount in (expected.value, expected.low, expected.high):
+        assert euros(amount, 1000).replace("\u202f", " ") in page.text
+    assert euros(expected.price_per_m2, 10).replace("\u202f", " ") in page.text
+    assert "Fourchette à 80 %" in page.text
+    assert expected.model_version in page.text
+    assert {"high": "élevée", "medium": "moyenne", "low": "faible"}[expected.confidence] \
+        in page.text
+    assert str(expected.data_until.year) in page.text
+    assert location.code_commune.startswith("751")
+
+    rows = page.html.count("<tr data-lat=")
+    assert rows == len(expected.comparables) > 0
+    assert page.find("div", id="map") is not None
+    assert page.find("table", id="comparables-table") is not None
+    assert "Ce qui fait le prix" in page.text
+    top = max(expected.contributions, key=lambda c: abs(c.euros))
+    assert top.label.replace("\u202f", " ") in page.text
+    assert "Tranquillité du quartier" in page.text
+    assert page.find("svg", class_="chart") is not None or "Données non disponibles" in page.text
+    for citation in ("DVF (DGFiP / Etalab)", "SSMSI", "OpenStreetMap contributors"):
+        assert citation in page.text
+    # Nothing in the logs says where the user lives.
+    assert all("Rivoli" not in r.getMessage() for r in caplog.records)
+
+
+def test_comparables_csv_export(client, token, estimator, app):
+    page = Page(post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+                .get_data(as_text=True))
+    fields = page.form_fields("/estimation/comparables.csv")
+    assert "address" not in fields and {"latitude", "longitude", "csrf_token"} <= set(fields)
+    response = client.post("/estimation/comparables.csv", data=fields)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["X-Robots-Tag"].startswith("noindex")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows
+    assert {"date", "price", "price_per_m2", "distance_m", "living_area_m2"} <= set(rows[0])
+    with app.test_request_context():
+        prop, _ = parse_estimate_request({k: v for k, v in fields.items()
+                                          if k != "csrf_token"}, get_geocoder().geocode)
+    expected = estimator.estimate(prop, comparables=50).comparables
+    assert len(rows) == len(expected)
+    assert [float(r["price"]) for r in rows] == pytest.approx([c.price for c in expected])
+    assert all(float(r["price_per_m2"]) > 0 for r in rows)
+
+
+def test_csv_export_requires_the_csrf_token(client):
+    response = client.post("/estimation/comparables.csv", data={
+        "latitude": "48.8556", "longitude": "2.36", **APARTMENT})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [("3 rue du Dôme 67000 Strasbourg", "Alsace-Moselle"),
+     ("Mamoudzou", "Mayotte"),
+     ("Bordeaux", "pas encore couvert")],
+)
+def test_outside_coverage_is_explained_without_a_price(client, token, address, words):
+    response = post_form(client, token, address=address, **APARTMENT)
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
+    assert words in page.text
+    assert "Fourchette" not in page.text
+    assert page.find("form", action="/estimation") is not None  # try another address
+
+
+def test_address_suggestions(client, token):
+    response = client.post("/adresses/suggestions", data={"q": "12 rue de rivo"},
+                           headers={"X-CSRF-Token": token})
+    assert response.status_code == 200
+    labels = [s["label"] for s in response.get_json()["suggestions"]]
+    assert labels and any("Rivoli" in label for label in labels)
+    assert client.post("/adresses/suggestions", data={"q": "rivoli"}).status_code == 400
+
+
+def test_robots_txt_keeps_dvf_pages_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert "Disallow: /estimation" in response.get_data(as_text=True)
+
+
+def test_page_weight_without_tiles_is_under_300_kb(client, token):
+    response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    page = Page(response.get_data(as_text=True))
+    assets = [a["href"] for a in page.find_all("link") if a.get("rel") == "stylesheet"]
+    assets += [a["src"] for a in page.find_all("script")]
+    total = len(response.get_data())
+    for url in assets:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        total += len(asset.get_data())
+    assert total < 300 * 1024, total
+
+
+def test_the_form_is_rate_limited_per_ip_in_french(app, client, token):
+    limit = app.config.get("FORM_RATE_LIMIT", 20)
+    statuses = [post_form(client, token, address="", **APARTMENT).status_code
+                for _ in range(limit + 1)]
+    assert statuses[:limit] == [422] * limit
+    assert statuses[-1] == 429
+    response = post_form(client, token, address="", **APARTMENT)
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Trop de demandes" in Page(response.get_data(as_text=True)).text
+
+
+def test_unknown_page_is_a_french_error_page(client):
+    response = client.get("/nulle-part", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    page = Page(response.get_data(as_text=True))
+    assert "Page introuvable" in page.text and "Cette page n'existe pas" in page.text
+    assert response.headers["X-Robots-Tag"].startswith("noindex")

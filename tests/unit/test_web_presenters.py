@@ -1,0 +1,114 @@
+"""The site's pure presenters: French formats, messages, explanation, chart and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import namedtuple
+from datetime import date
+
+from app.web import french
+from app.web.chart import build_chart, nice_step
+from app.web.result import comparables_csv, explanation, tranquillity_panel
+from model.property import FieldError, InvalidProperty, Property
+
+NB = "\u202f"
+Contribution = namedtuple("Contribution", "feature label euros")
+Comparable = namedtuple(
+    "Comparable", "mutation_id date property_type living_area_m2 rooms land_area_m2 price "
+    "price_per_m2 distance_m latitude longitude street code_commune commune_name")
+
+
+def test_french_numbers_and_amounts():
+    assert french.number(1234567.8) == f"1{NB}234{NB}568"
+    assert french.number(3.14159, 2) == "3,14"
+    assert french.euros(352_449, 1000) == f"352{NB}000{NB}€"
+    assert french.signed_euros(-4520) == f"−4{NB}500{NB}€"
+    assert french.euros(float("nan")) == "—"
+    assert french.long_date(date(2024, 12, 1)) == "1er décembre 2024"
+    assert french.month("2025-03") == "mars 2025"
+    assert french.quarter("2024-Q3") == "T3 2024"
+
+
+def test_property_errors_get_french_messages():
+    try:
+        Property.from_mapping({"property_type": "castle", "living_area_m2": "x", "rooms": 99,
+                               "latitude": 48.8, "longitude": 2.3})
+    except InvalidProperty as exc:
+        messages = french.field_errors(exc.errors)
+    assert messages == {
+        "property_type": "Choisissez maison ou appartement.",
+        "living_area_m2": "Saisissez un nombre.",
+        "rooms": "Saisissez une valeur entre 1 et 30.",
+    }
+    assert french.field_error(FieldError("address", "not_found", "could not be located")) \
+        .startswith("Adresse introuvable")
+
+
+def test_outside_coverage_explanations():
+    covered = frozenset({"34", "59", "75", "76"})
+    assert "Alsace-Moselle" in french.outside_coverage("67", covered)[0]
+    assert "Mayotte" in french.outside_coverage("976", covered)[0]
+    title, text = french.outside_coverage("33", covered)
+    assert "pas encore couvert" in title and "34, 59, 75, 76" in text
+    assert "comparables" in french.outside_coverage("75", covered)[1]
+
+
+def test_explanation_lists_the_largest_contributions_then_the_rest():
+    contributions = [Contribution(f"f{i}", f"Facteur {i}", e)
+                     for i, e in enumerate([100, -5000, 42000, 800, -300, 12000, 50])]
+    shown = explanation(contributions, baseline=250_000, value=299_650)
+    assert [line["label"] for line in shown["lines"]] == [
+        "Facteur 2", "Facteur 5", "Facteur 1", "Facteur 3", "Facteur 4"]
+    assert shown["lines"][1]["direction"] == "up" and shown["lines"][2]["direction"] == "down"
+    assert shown["others"] == f"+200{NB}€" and shown["others_count"] == 2
+    assert "diminue l'estimation de 5" in shown["lines"][2]["sentence"]
+
+
+def test_chart_geometry_follows_the_data():
+    history = [{"quarter": f"2023-Q{q}", "median_price_per_m2": p, "sales": n}
+               for q, p, n in [(1, 10_000, 50), (2, 10_500, 100), (3, 9_800, 25), (4, 0, 0)]]
+    chart = build_chart(history)
+    assert len(chart.bars) == 3 and len(chart.dots) == 3  # the empty quarter is left out
+    heights = [b["h"] for b in chart.bars]
+    assert heights[1] == max(heights) and heights[2] == min(heights)
+    ys = [d["y"] for d in chart.dots]
+    assert ys[1] < ys[0] < ys[2]  # higher price, higher on the chart (smaller y)
+    assert chart.rows[0] == {"quarter": "T1 2023", "price": f"10{NB}000", "sales": "50"}
+    assert build_chart([]) is None
+    assert nice_step(7300) == 2000
+
+
+def test_comparables_csv_round_trips():
+    sale = Comparable("2023-123", date(2023, 5, 17), "apartment", 62.0, 3, 0.0, 520_000.0,
+                      8387.1, 41.6, 48.8556, 2.3599, "12 RUE DE RIVOLI", "75104",
+                      "Paris 4e Arrondissement")
+    rows = list(csv.DictReader(io.StringIO(comparables_csv([sale]))))
+    assert rows == [{
+        "date": "2023-05-17", "property_type": "apartment", "living_area_m2": "62",
+        "rooms": "3", "land_area_m2": "0", "price": "520000", "price_per_m2": "8387",
+        "distance_m": "42", "street": "12 RUE DE RIVOLI", "code_commune": "75104",
+        "commune_name": "Paris 4e Arrondissement", "latitude": "48.855600",
+        "longitude": "2.359900", "mutation_id": "2023-123"}]
+
+
+def test_tranquillity_panel_says_unknown_rather_than_zero():
+    summary = {
+        "incidents": {
+            "burglary": {"label": "Cambriolages de logement", "unit": "pour 1000 logements",
+                         "rate": 7.04, "year": 2023, "ratio_to_departement": 1.5,
+                         "departement_rate": 4.6, "trend_5y_pct": -21.0, "percentile": 88},
+            "damage": {"label": "Destructions", "unit": "pour 1000 habitants", "rate": None},
+        },
+        "cameras": {"covered": False, "within_250m": None},
+        "sources": [{"name": "SSMSI", "years": [2016, 2024]}],
+    }
+    panel = tranquillity_panel(summary)
+    burglary, damage = panel["groups"]
+    assert burglary["rate"] == "7,0" and burglary["year"] == 2023
+    assert burglary["comparison"] == "supérieur à la moyenne du département"
+    assert burglary["trend"] == "en baisse de 21 % sur cinq ans".replace(" %", f"{NB}%")
+    assert damage["known"] is False
+    assert panel["cameras"] is None
+    assert panel["sources"] == ["SSMSI (2016–2024)"]
+    assert tranquillity_panel(None) is None

@@ -1,0 +1,264 @@
+"""Assessors' accuracy statistics of estimates against sale prices, and the report.
+
+On the ratio r = estimate / price: MdAPE, PE10, PE20, median ratio, COD, PRD, PRB
+(IAAO), plus the coverage and median relative width of the 80 % ranges; overall, per
+département × type and per price decile. `write_report` renders `evaluation.md` and
+the PNG plots of a version.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+METRICS = ("sales", "mdape", "pe10", "pe20", "median_ratio", "cod", "prd", "prb",
+           "coverage", "width")  # fmt: skip
+
+
+def ratio_metrics(estimate, price, low=None, high=None) -> dict:
+    """The statistics of one set of estimates (NaN estimates are counted as missing)."""
+    estimate = np.asarray(estimate, dtype="float64")
+    price = np.asarray(price, dtype="float64")
+    ok = np.isfinite(estimate) & (estimate > 0) & np.isfinite(price) & (price > 0)
+    out = {name: None for name in METRICS}
+    out["sales"] = int(ok.sum())
+    out["missing"] = int((~ok).sum())
+    if not ok.any():
+        return out
+    e, p = estimate[ok], price[ok]
+    r = e / p
+    error = np.abs(r - 1)
+    median_r = float(np.median(r))
+    out.update(
+        mdape=float(np.median(error)),
+        pe10=float(np.mean(error <= 0.10)),
+        pe20=float(np.mean(error <= 0.20)),
+        median_ratio=median_r,
+        cod=float(100 * np.mean(np.abs(r - median_r)) / median_r),
+        prd=float(np.mean(r) / (e.sum() / p.sum())),
+        prb=_prb(r, e, p, median_r),
+    )
+    if low is not None and high is not None:
+        lo = np.asarray(low, dtype="float64")[ok]
+        hi = np.asarray(high, dtype="float64")[ok]
+        out["coverage"] = float(np.mean((p >= lo) & (p <= hi)))
+        out["width"] = float(np.median((hi - lo) / e))
+    return out
+
+
+def _prb(r, e, p, median_r) -> float | None:
+    """IAAO price-related bias: slope of the ratio's deviation on log2 of a value proxy."""
+    if len(r) < 3:
+        return None
+    proxy = 0.5 * e / median_r + 0.5 * p
+    x = np.log2(proxy)
+    y = (r - median_r) / median_r
+    if np.ptp(x) == 0:
+        return None
+    slope = np.polyfit(x, y, 1)[0]
+    return float(slope)
+
+
+def breakdown(frame: pd.DataFrame, by, estimate="estimate", low="low", high="high") -> pd.DataFrame:
+    """Statistics per group of `frame` (columns price, estimate, low, high)."""
+    rows = []
+    for key, part in frame.groupby(by, observed=True, sort=True):
+        stats = ratio_metrics(part[estimate], part["price"],
+                              part[low] if low in part else None,
+                              part[high] if high in part else None)  # fmt: skip
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip([by] if isinstance(by, str) else by, key, strict=True)), **stats})
+    return pd.DataFrame(rows)
+
+
+def price_decile(price) -> np.ndarray:
+    """Decile (1–10) of each price within the set."""
+    ranks = pd.Series(price).rank(method="first", pct=True).to_numpy()
+    return np.minimum(np.ceil(ranks * 10), 10).astype("int64")
+
+
+def evaluate(test: pd.DataFrame) -> dict:
+    """Overall, per département × type and per price decile (JSON-ready)."""
+    test = test.assign(decile=price_decile(test["price"]))
+    return {
+        "overall": ratio_metrics(test["estimate"], test["price"], test.get("low"), test.get("high")),
+        "by_departement_type": breakdown(test, ["departement", "property_type"]).to_dict("records"),
+        "by_price_decile": breakdown(test, "decile").to_dict("records"),
+    }
+
+
+# --- report -------------------------------------------------------------------------------
+
+TARGETS = {"mdape": ("≤", 0.12), "pe10": ("≥", 0.45), "pe20": ("≥", 0.72),
+           "median_ratio": ("in", (0.98, 1.02)), "cod": ("≤", 20.0),
+           "coverage": ("in", (0.78, 0.82))}  # fmt: skip
+
+
+def meets(name: str, value) -> bool | None:
+    """Whether a figure meets its target (None when there is no target or no figure)."""
+    if name not in TARGETS or value is None:
+        return None
+    how, bound = TARGETS[name]
+    if how == "≤":
+        return value <= bound
+    if how == "≥":
+        return value >= bound
+    return bound[0] <= value <= bound[1]
+
+
+def fmt(name: str, value) -> str:
+    """A figure as printed in reports."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if name in ("mdape", "pe10", "pe20", "coverage", "width"):
+        return f"{100 * value:.1f} %"
+    if name in ("median_ratio", "prd"):
+        return f"{value:.3f}"
+    if name == "prb":
+        return f"{value:+.3f}"
+    if name == "cod":
+        return f"{value:.1f}"
+    return str(value)
+
+
+def table(rows: list[Mapping], keys: list[str], metrics=METRICS) -> str:
+    """A Markdown table of metric rows."""
+    head = "| " + " | ".join([*keys, *metrics]) + " |"
+    rule = "|" + "---|" * (len(keys) + len(metrics))
+    lines = [head, rule]
+    for row in rows:
+        cells = [str(row.get(k, "")) for k in keys] + [fmt(m, row.get(m)) for m in metrics]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def targets_table(results: Mapping[str, Mapping]) -> str:
+    """Overall figures of each estimator next to the targets."""
+    names = list(results)
+    lines = ["| metric | target | " + " | ".join(names) + " |",
+             "|---|---|" + "---|" * len(names)]  # fmt: skip
+    for metric in ("mdape", "pe10", "pe20", "median_ratio", "cod", "prd", "prb",
+                   "coverage", "width", "sales"):  # fmt: skip
+        how, bound = TARGETS.get(metric, ("", None))
+        target = "" if bound is None else (
+            f"{fmt(metric, bound[0])}–{fmt(metric, bound[1])}" if how == "in"
+            else f"{how} {fmt(metric, bound)}")  # fmt: skip
+        cells = []
+        for name in names:
+            value = results[name]["overall"].get(metric)
+            ok = meets(metric, value)
+            mark = "" if ok is None else (" ✓" if ok else " ✗")
+            cells.append(fmt(metric, value) + mark)
+        lines.append(f"| {metric} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_plots(test: pd.DataFrame, results: Mapping, importance: pd.DataFrame, folder: Path) -> list[str]:
+    """PNG plots of the evaluation; returns their file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+
+    deciles = pd.DataFrame(results["model"]["by_price_decile"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(deciles["decile"], deciles["median_ratio"], marker="o", label="modèle")
+    for other in ("commune_median", "attributes_lightgbm"):
+        if other in results:
+            d = pd.DataFrame(results[other]["by_price_decile"])
+            ax.plot(d["decile"], d["median_ratio"], marker=".", alpha=0.6, label=other)
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set(xlabel="décile de prix de vente", ylabel="ratio médian estimation / prix",
+           title="Ratio par décile de prix")  # fmt: skip
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "ratio_by_price_decile.png", dpi=90)
+    plt.close(fig)
+    names.append("ratio_by_price_decile.png")
+
+    cells = pd.DataFrame(results["model"]["by_departement_type"])
+    labels = cells["departement"] + " " + cells["property_type"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(cells))
+    ax.bar(x - 0.2, 100 * cells["mdape"], width=0.4, label="MdAPE")
+    ax.bar(x + 0.2, 100 * (1 - cells["pe20"]), width=0.4, label="part hors ±20 %")
+    ax.set_xticks(x, labels, rotation=30)
+    ax.set(ylabel="%", title="Erreur par département × type")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "error_by_departement_type.png", dpi=90)
+    plt.close(fig)
+    names.append("error_by_departement_type.png")
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(x, 100 * cells["coverage"].astype(float))
+    ax.axhline(80, color="black", lw=0.8)
+    ax.axhspan(75, 85, color="green", alpha=0.1)
+    ax.set_xticks(x, labels, rotation=30)
+    ax.set(ylabel="% des ventes dans la fourchette", title="Couverture de la fourchette à 80 %")
+    fig.tight_layout()
+    fig.savefig(folder / "range_coverage.png", dpi=90)
+    plt.close(fig)
+    names.append("range_coverage.png")
+
+    top = importance.sort_values("gain", ascending=True).tail(25)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.barh(top["feature"], top["gain"] / top["gain"].sum() * 100)
+    ax.set(xlabel="part du gain (%)", title="Importance des variables")
+    fig.tight_layout()
+    fig.savefig(folder / "feature_importance.png", dpi=90)
+    plt.close(fig)
+    names.append("feature_importance.png")
+    return names
+
+
+def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
+    """evaluation.md of a version."""
+    results = evaluation["results"]
+    period = evaluation["test_period"]
+    lines = [
+        f"# Évaluation du modèle {version}",
+        "",
+        f"Test hors période : ventes du {period[0]} au {period[1]} "
+        f"({results['model']['overall']['sales']} ventes), modèle entraîné sur les ventes "
+        f"antérieures (jusqu'au {evaluation['train_until']}). Fourchette à 80 % calibrée sur "
+        f"les ventes du {evaluation['calibration_period'][0]} au "
+        f"{evaluation['calibration_period'][1]}, qui précèdent le test.",
+        "",
+        "Variables de chaque vente calculées uniquement à partir des ventes strictement "
+        "antérieures à sa date (ventes voisines, immeuble, revente, indice de marché).",
+        "",
+        "## Résultats globaux et cibles",
+        "",
+        targets_table(results),
+        "",
+        "- `model` : le modèle complet ; `without_tranquillity` : le même sans les variables "
+        "`tq_*` (ablation) ; `attributes_lightgbm` : LightGBM sur attributs et coordonnées "
+        "seulement ; `commune_median` : médiane €/m² commune × type × surface.",
+        "",
+        "## Modèle, par département × type",
+        "",
+        table(results["model"]["by_departement_type"], ["departement", "property_type"]),
+        "",
+        "## Modèle, par décile de prix",
+        "",
+        table(results["model"]["by_price_decile"], ["decile"]),
+        "",
+    ]
+    for name in results:
+        if name == "model":
+            continue
+        lines += [f"## {name}, par département × type", "",
+                  table(results[name]["by_departement_type"], ["departement", "property_type"]),
+                  ""]  # fmt: skip
+    if evaluation.get("notes"):
+        lines += ["## Notes", ""] + [f"- {note}" for note in evaluation["notes"]] + [""]
+    lines += ["## Graphiques", ""] + [f"![{name}](plots/{name})" for name in plots] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""`immoval fetch`: download the raw data from its official publishers or from a mirror."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+
+from model.settings import DEFAULT_DEPARTEMENTS, layout
+from training import sources
+from training.fetch import transport
+from training.fetch.progress import Progress
+from training.fetch.run import (
+    CURRENT,
+    FETCHED,
+    SKIPPED,
+    FetchFailed,
+    Settings,
+    default_years,
+    fetch_all,
+)
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRIES = 4
+DEFAULT_BACKOFF = 1.0
+# Generous: the biggest files (BAN, SSMSI Parquet) are ~100 MB, i.e. 55 kB/s at least.
+DEFAULT_DEADLINE = 1800.0
+
+
+@click.command()
+@click.option(
+    "--departements",
+    metavar="CODES",
+    help=f"Comma-separated département codes [default: {','.join(DEFAULT_DEPARTEMENTS)}].",
+)
+@click.option(
+    "--years",
+    metavar="YEARS",
+    help="DVF years, e.g. 2020-2024 or 2022,2024 [default: the source's rolling window].",
+)
+@click.option(
+    "--only",
+    metavar="SOURCES",
+    help=f"Comma-separated sources among {','.join(sources.GROUPS)} [default: all].",
+)
+@click.option("--force", is_flag=True, help="Download again even files already fetched and intact.")
+@click.option(
+    "--source",
+    metavar="PATH_OR_URL",
+    envvar="IMMOVAL_SOURCE",
+    help="A mirror laid out like ../shared/data (folder or http(s) URL) instead of the "
+    "official publishers (IMMOVAL_SOURCE).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    envvar="IMMOVAL_FETCH_TIMEOUT",
+    help="Seconds without data before a request fails (IMMOVAL_FETCH_TIMEOUT) "
+    f"[default: {DEFAULT_TIMEOUT:g}].",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 20),
+    envvar="IMMOVAL_FETCH_RETRIES",
+    help="Retries of a failed transfer, with exponential backoff (IMMOVAL_FETCH_RETRIES) "
+    f"[default: {DEFAULT_RETRIES}].",
+)
+@click.pass_context
+def fetch(
+    ctx: click.Context,
+    departements: str | None = None,
+    years: str | None = None,
+    only: str | None = None,
+    force: bool = False,
+    source: str | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+) -> None:
+    """Download DVF, SSMSI, cameras, communes, BAN and IRIS files into IMMOVAL_HOME/raw.
+
+    Every file is verified before it replaces anything; files already fetched and intact
+    are kept. Sources a mirror lacks are reported as skipped.
+    """
+    # Environment read here too: `immoval up` invokes this command without option parsing.
+    source = source or os.environ.get("IMMOVAL_SOURCE") or None
+    settings = Settings(
+        raw_dir=layout((ctx.obj or {}).get("home")).raw,
+        source=check_source(source),
+        force=force,
+        timeout=timeout or env_number("IMMOVAL_FETCH_TIMEOUT", float, DEFAULT_TIMEOUT),
+        retries=retries
+        if retries is not None
+        else env_number("IMMOVAL_FETCH_RETRIES", int, DEFAULT_RETRIES),
+        backoff=env_number("IMMOVAL_FETCH_BACKOFF", float, DEFAULT_BACKOFF),
+        # 0 lifts the limit.
+        deadline=env_number("IMMOVAL_FETCH_DEADLINE", float, DEFAULT_DEADLINE) or None,
+    )
+    try:
+        groups = sources.parse_groups(only)
+        codes = sources.parse_departements(departements, groups)
+        this_year = date.today().year
+        year_list = sources.parse_years(years, this_year) if years else []
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+    session = transport.make_session(settings.retries, settings.backoff)
+    if "dvf" in groups and not year_list:
+        year_list, warning = default_years(settings, session, this_year)
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
+
+    items = sources.catalogue(codes, year_list, groups)
+    origin = settings.source or "official publishers"
+    click.echo(
+        f"immoval fetch: {len(items)} file{'s' if len(items) != 1 else ''} from {origin} "
+        f"into {settings.raw_dir} "
+        f"(départements {','.join(codes)}"
+        + (f"; DVF {describe_years(year_list)}" if "dvf" in groups and year_list else "")
+        + ")"
+    )
+    progress = Progress(len(items))
+    try:
+        summary = fetch_all(items, settings, progress, session)
+    except FetchFailed as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
+
+    click.echo(
+        f"immoval fetch: {summary.count(FETCHED)} fetched, {summary.count(CURRENT)} up to date, "
+        f"{summary.count(SKIPPED)} skipped, {len(summary.failures)} failed; "
+        f"manifest: {settings.raw_dir / 'manifest.json'}"
+    )
+    if summary.failures:
+        click.echo("Failed:", err=True)
+        for outcome in summary.failures:
+            click.echo(f"  - {outcome.item.title}: {outcome.message}", err=True)
+        ctx.exit(1)
+
+
+def check_source(source: str | None) -> str | None:
+    """The mirror as given, once known to be usable; None for the official publishers."""
+    if source is None:
+        return None
+    if transport.is_url(source):
+        return source
+    folder = transport.local_path(source)
+    if not folder.is_dir():
+        raise click.UsageError(
+            f"source {source!r} is neither an http(s) URL nor an existing folder "
+            "(set IMMOVAL_SOURCE or --source to a mirror laid out like ../shared/data)"
+        )
+    return str(Path(folder).resolve())
+
+
+def describe_years(years: list[int]) -> str:
+    """[2020, 2021, 2022] -> '2020-2022'; [2021, 2023] -> '2021,2023'."""
+    if years == list(range(years[0], years[-1] + 1)):
+        return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    return ",".join(map(str, years))
+
+
+def env_number(name: str, cast: type, default: float) -> float:
+    """A non-negative number from the environment, or `default` when unset."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = cast(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise click.UsageError(f"{name}={text!r} is not a non-negative {cast.__name__}")
+    return value

@@ -1,0 +1,177 @@
+"""`immoval predict`: estimates for a CSV of homes described with DVF column names.
+
+Every input row comes out, in order, with all its columns unchanged, plus `estimate`,
+`estimate_low`, `estimate_high`, `price_per_m2`, `model_version` and `error` (empty when
+estimated, else why not). Rows are never dropped, malformed ones included.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from model.property import InvalidProperty, Property
+from model.registry import read_champion
+from model.settings import layout as make_layout
+
+OUTPUT_COLUMNS = ("estimate", "estimate_low", "estimate_high", "price_per_m2", "model_version",
+                  "error")  # fmt: skip
+REQUIRED = ("date_mutation", "type_local", "surface_reelle_bati", "nombre_pieces_principales",
+            "longitude", "latitude")  # fmt: skip
+TYPES = {"maison": "house", "appartement": "apartment"}
+# Property field → the DVF column it comes from (to name bad fields in the user's terms).
+DVF_NAMES = {
+    "valuation_date": "date_mutation",
+    "property_type": "type_local",
+    "living_area_m2": "surface_reelle_bati",
+    "rooms": "nombre_pieces_principales",
+    "land_area_m2": "surface_terrain",
+    "outbuildings": "nombre_dependances",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "code_commune": "code_commune",
+}
+CHUNK = 20_000
+
+
+def property_of(row: dict) -> Property:
+    """A `Property` from one CSV row with DVF names; `InvalidProperty` names bad columns."""
+    kind = (row.get("type_local") or "").strip()
+    data = {
+        "property_type": TYPES.get(kind.lower(), kind or None),
+        "living_area_m2": row.get("surface_reelle_bati"),
+        "rooms": row.get("nombre_pieces_principales"),
+        "land_area_m2": row.get("surface_terrain"),
+        "outbuildings": row.get("nombre_dependances"),
+        "latitude": row.get("latitude"),
+        "longitude": row.get("longitude"),
+        "valuation_date": row.get("date_mutation"),
+        "code_commune": (row.get("code_commune") or "").strip() or None,
+    }
+    # DVF writes whole numbers as "3" or "3.0": accept both for counts.
+    for name in ("rooms", "outbuildings"):
+        value = data[name]
+        if isinstance(value, str) and value.strip().endswith(".0"):
+            data[name] = value.strip()[:-2]
+    return Property.from_mapping(data)
+
+
+def describe(error: InvalidProperty) -> str:
+    """`column: message; …` in the input's own column names."""
+    parts = []
+    for e in error.errors:
+        name = DVF_NAMES.get(e.field, e.field)
+        message = e.message
+        if e.field == "property_type" and e.code == "choice":
+            message = "must be Maison or Appartement"
+        parts.append(f"{name}: {message}")
+    return "invalid: " + "; ".join(parts)
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def predict_rows(estimator, header: list[str], rows: Iterable[list[str]]) -> Iterable[list[str]]:
+    """Output rows (input fields + OUTPUT_COLUMNS) for input rows, in order."""
+    width = len(header)
+    batch: list[tuple[list[str], str | None, Property | None, str | None]] = []
+
+    def flush():
+        props = [p for _, _, p, _ in batch if p is not None]
+        parcels = [parcel for _, _, p, parcel in batch if p is not None]
+        results = iter(estimator.estimate_many(props, explain=False, parcel_ids=parcels)
+                       if props else [])  # fmt: skip
+        for fields, error, prop, _ in batch:
+            extra = ["", "", "", "", estimator.version, error or ""]
+            if prop is not None:
+                result = next(results)
+                if hasattr(result, "code"):
+                    extra[5] = f"outside coverage ({result.code}): {result.reason}"
+                else:
+                    extra[:4] = [_number(result.value), _number(result.low), _number(result.high),
+                                 _number(result.price_per_m2)]  # fmt: skip
+            yield fields + extra
+        batch.clear()
+
+    for fields in rows:
+        error = None
+        prop = None
+        if len(fields) != width:
+            error = f"malformed row: {len(fields)} fields instead of {width}"
+            fields = (fields + [""] * width)[:width]
+        else:
+            record = dict(zip(header, fields, strict=True))
+            try:
+                prop = property_of(record)
+            except InvalidProperty as exc:
+                error = describe(exc)
+        parcel = None
+        if prop is not None:
+            parcel = (dict(zip(header, fields, strict=True)).get("id_parcelle") or "").strip() or None
+        batch.append((fields, error, prop, parcel))
+        if len(batch) >= CHUNK:
+            yield from flush()
+    yield from flush()
+
+
+def run_predict(estimator, source: Path, target: Path) -> dict[str, int]:
+    """Estimate every row of `source` into `target` (written aside, then renamed)."""
+    counts = {"rows": 0, "estimated": 0, "errors": 0}
+    staging = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    with open(source, newline="", encoding="utf-8-sig") as inp:
+        sample = inp.read(65536)
+        inp.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(inp, dialect)
+        header = next(reader, None)
+        if header is None:
+            raise click.ClickException(f"{source} is empty")
+        header = [h.strip() for h in header]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise click.ClickException(f"{source}: missing column(s) {', '.join(missing)}")
+        clash = [c for c in OUTPUT_COLUMNS if c in header]
+        if clash:
+            raise click.ClickException(f"{source}: already has output column(s) {', '.join(clash)}")
+        try:
+            with open(staging, "w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out, dialect)
+                writer.writerow(header + list(OUTPUT_COLUMNS))
+                for row in predict_rows(estimator, header, reader):
+                    writer.writerow(row)
+                    counts["rows"] += 1
+                    counts["estimated" if row[-6] else "errors"] += 1
+            os.replace(staging, target)
+        finally:
+            if staging.exists():
+                staging.unlink()
+    return counts
+
+
+@click.command()
+@click.option("--input", "source", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "target", required=True, type=click.Path(dir_okay=False))
+@click.option("--model", "version", default=None, help="Model version (default: the champion).")
+@click.pass_context
+def predict(ctx, source, target, version) -> None:
+    """Estimate every home of a CSV with DVF column names."""
+    from model.estimator import Estimator
+
+    models_dir = make_layout((ctx.obj or {}).get("home")).models
+    version = version or read_champion(models_dir)
+    if version is None:
+        raise click.ClickException("no champion model: run `immoval train` first")
+    if not (models_dir / version / "metadata.json").is_file():
+        raise click.ClickException(f"no model version {version!r} in {models_dir}")
+    estimator = Estimator.load(models_dir / version)
+    counts = run_predict(estimator, Path(source), Path(target))
+    click.echo(f"{counts['rows']} rows: {counts['estimated']} estimated, {counts['errors']} "
+               f"with an error (see the `error` column) → {target} (model {version})")  # fmt: skip
