@@ -24,8 +24,9 @@ def wants_json() -> bool:
     """API paths and clients that prefer JSON get JSON errors."""
     if request.path.startswith("/api/"):
         return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accepted = request.accept_mimetypes
+    best = accepted.best_match(["application/json", "text/html"])
+    return best == "application/json" and accepted[best] > accepted["text/html"]
 
 
 def error_response(status: int, message: str, **extra):

@@ -44,11 +44,15 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 def when_ready(server):
     """In the master, after the app is imported: load the champion before forking."""
+    from app.geocoding import preload as preload_geocoder
     from app.model_store import preload
 
     flask_app = server.app.wsgi()
     version = preload(flask_app)
     server.log.info("champion model preloaded: %s", version)
+    # The offline address index too, so that no first request pays for loading it.
+    if preload_geocoder(flask_app):
+        server.log.info("offline address index preloaded")
 
 
 def post_fork(server, worker):

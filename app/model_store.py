@@ -5,7 +5,9 @@ names another version, a background thread loads that bundle while requests keep
 being answered by the current one; then one assignment swaps them. A request holds
 the estimator it started with, so nothing in flight is dropped or mixed. Under
 gunicorn with `preload_app`, the first bundle is loaded in the master before the
-fork (see `preload`), so workers share its memory.
+fork (see `preload`), so workers share its memory; a bundle switched to later is
+loaded by each worker until the next restart. (A gunicorn HUP would share it again
+but closes keep-alive connections of the old workers: clients would see errors.)
 """
 
 from __future__ import annotations
@@ -101,9 +103,22 @@ class ModelStore:
         threading.Thread(target=self._load_and_swap, args=(version,),
                          name=f"load-model-{version}", daemon=True).start()
 
+    def _check(self, version: str, estimator) -> None:
+        """Estimate two homes with a freshly loaded bundle; raises if it cannot serve.
+
+        A bundle may load yet fail on every estimate (e.g. built by other feature code):
+        better to keep serving the previous model than to answer 500s.
+        """
+        probe = probe_homes(self.models_dir / version, estimator.departements)
+        for result in estimator.estimate_many(probe, explain=True):
+            if not isinstance(result, Exception) or _is_outside_coverage(result):
+                continue
+            raise result
+
     def _load_and_swap(self, version: str) -> None:
         try:
             estimator = self._load(version)
+            self._check(version, estimator)
         except Exception:
             log.exception("cannot load model %s: still serving %s", version, self.version)
             self._failed = (version, time.monotonic())
@@ -127,6 +142,34 @@ class ModelStore:
                 return True
             time.sleep(0.05)
         return False
+
+
+def probe_homes(bundle_dir: Path, departements) -> list:
+    """An apartment and a house in the most populous commune the bundle covers."""
+    from datetime import date
+
+    import pyarrow.parquet as pq
+
+    from model.property import Property
+
+    communes = pq.read_table(Path(bundle_dir) / "reference" / "communes.parquet",
+                             columns=["departement", "population", "latitude",
+                                      "longitude"]).to_pylist()
+    covered = [c for c in communes if c["departement"] in set(departements)
+               and c["latitude"] is not None and c["longitude"] is not None]
+    if not covered:
+        return []
+    top = max(covered, key=lambda c: c["population"] or 0)
+    return [
+        Property(kind, area, rooms, top["latitude"], top["longitude"], date.today())
+        for kind, area, rooms in (("apartment", 60.0, 3), ("house", 100.0, 5))
+    ]
+
+
+def _is_outside_coverage(result) -> bool:
+    from model.estimator import OutsideCoverage
+
+    return isinstance(result, OutsideCoverage)
 
 
 def init_app(app: Flask) -> None:

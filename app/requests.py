@@ -105,6 +105,13 @@ def json_type_errors(data: Mapping) -> list[FieldError]:
             errors.append(FieldError(name, "type", "must be a whole number"))
         elif name in _STRING_FIELDS and not isinstance(value, str):
             errors.append(FieldError(name, "type", "must be a string"))
+        elif name in _STRING_FIELDS and value == "":
+            errors.append(FieldError(name, "type", "must not be empty (leave the field out)"))
+        elif name == "address" and len(value) > MAX_ADDRESS_LENGTH:
+            # Checked even when coordinates locate the home: the request is wrong either way.
+            errors.append(FieldError(name, "range",
+                                     f"must be at most {MAX_ADDRESS_LENGTH} characters",
+                                     {"max": MAX_ADDRESS_LENGTH}))
         elif name == "valuation_date" and not _ISO_DATE.fullmatch(value):
             # date.fromisoformat also takes "20240101" and week dates; JSON dates do not.
             errors.append(FieldError(name, "type", "must be an ISO date (YYYY-MM-DD)"))

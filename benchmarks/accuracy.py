@@ -39,20 +39,31 @@ def main() -> None:
         path = run_training(lay, test_from=date.fromisoformat(args.test_from), log=print)
         version = path.name
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(f"\ntraining + evaluation: {time.monotonic() - started:.0f} s wall, "
-              f"peak RSS {peak_gib:.2f} GiB (targets: ≤ 600 s, ≤ 6 GB)")  # fmt: skip
+        print(
+            f"\ntraining + evaluation: {time.monotonic() - started:.0f} s wall, "
+            f"peak RSS {peak_gib:.2f} GiB (targets: ≤ 600 s, ≤ 6 GB)"
+        )
     meta = registry.read_metadata(lay.models, version)
     evaluation = meta["evaluation"]
-    print(f"\nversion {version}, test period {evaluation['test_period'][0]} → "
-          f"{evaluation['test_period'][1]}\n")  # fmt: skip
+    print(
+        f"\nversion {version}, test period {evaluation['test_period'][0]} → "
+        f"{evaluation['test_period'][1]}\n"
+    )
     print(ev.targets_table(evaluation["results"]))
     print("\nmodel per département × type:\n")
-    print(ev.table(evaluation["results"]["model"]["by_departement_type"],
-                   ["departement", "property_type"]))  # fmt: skip
+    print(
+        ev.table(
+            evaluation["results"]["model"]["by_departement_type"], ["departement", "property_type"]
+        )
+    )
     if "without_tranquillity" in evaluation["results"]:
         print("\nablation without tq_* per département × type:\n")
-        print(ev.table(evaluation["results"]["without_tranquillity"]["by_departement_type"],
-                       ["departement", "property_type"]))  # fmt: skip
+        print(
+            ev.table(
+                evaluation["results"]["without_tranquillity"]["by_departement_type"],
+                ["departement", "property_type"],
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ key without a tight limit), then measures, in the same run:
    default 50 % of the measured saturation throughput) — latency of a loaded but
    not overloaded server, which is what the ≤ 10 ms median / ≤ 50 ms p99 target means
    (closed-loop latency is just connections / throughput);
-3. batch: POST /api/v1/estimates/batch with 1000 properties, one at a time.
+3. batch: POST /api/v1/estimates/batch with 1000 properties, one at a time, with
+   and without explanations.
+
+First, the estimator alone in this process (no HTTP) gives the floor the API cannot
+go below. Places are real sale places from the champion bundle.
 
 Prints medians and p99s; asserts nothing. The load generator shares the machine's
 cores with the server, so figures are pessimistic.
@@ -43,22 +47,51 @@ FALLBACK_POINTS = [(48.8566, 2.3522), (50.6292, 3.0573), (43.6108, 3.8767), (49.
 
 
 def sample_places(home: Path, n: int, seed: int = 7) -> list[tuple[float, float, str]]:
-    """Real sale places (lat, lon, type) from the prepared sales table, if there is one."""
-    sales = home / "prepared" / "sales"
-    rng = random.Random(seed)
-    if sales.is_dir():
-        import pyarrow.dataset as ds
+    """Real sale places (lat, lon, type) from the champion bundle's sales, else fallbacks."""
+    from model.registry import read_champion
 
-        table = ds.dataset(sales, format="parquet", partitioning="hive").to_table(
-            columns=["latitude", "longitude", "property_type"])
-        rows = [r for r in table.slice(0, 200_000).to_pylist()
-                if r["latitude"] == r["latitude"] and r["latitude"] is not None]
+    rng = random.Random(seed)
+    version = read_champion(home / "models")
+    sales = home / "models" / str(version) / "sales.parquet"
+    if version and sales.is_file():
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(sales, columns=["latitude", "longitude", "property_type"])
+        rows = [r for r in table.to_pylist()
+                if r["latitude"] is not None and r["latitude"] == r["latitude"]]
         if rows:
             picked = rng.sample(rows, min(n, len(rows)))
             return [(r["latitude"], r["longitude"], str(r["property_type"])) for r in picked]
     return [(lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.01, 0.01),
              rng.choice(["apartment", "house"])) for lat, lon in
             (rng.choice(FALLBACK_POINTS) for _ in range(n))]
+
+
+def in_process(home: Path, bodies: list[bytes], seconds: float) -> None:
+    """The estimator alone, one thread, no HTTP: what the API cannot go below."""
+    from model.estimator import Estimator, OutsideCoverage
+    from model.property import Property
+    from model.registry import read_champion
+
+    estimator = Estimator.load(home / "models" / read_champion(home / "models"))
+    props = [Property.from_mapping(json.loads(b)) for b in bodies[:200]]
+    times, deadline, i = [], time.perf_counter() + seconds, 0
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        try:
+            estimator.estimate(props[i % len(props)])
+        except OutsideCoverage:
+            pass
+        times.append(time.perf_counter() - started)
+        i += 1
+    print(f"in-process estimator.estimate (no HTTP, 1 thread): {summary(times)}")
+    started = time.perf_counter()
+    estimator.estimate_many(props * 5, explain=True)
+    explained = time.perf_counter() - started
+    started = time.perf_counter()
+    estimator.estimate_many(props * 5, explain=False)
+    print(f"in-process estimator.estimate_many(1000): {explained * 1000:.0f} ms with "
+          f"explanations, {(time.perf_counter() - started) * 1000:.0f} ms without")
 
 
 def properties(places) -> list[dict]:
@@ -87,6 +120,15 @@ class Connection:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     async def request(self, method: str, path: str, headers: dict, body: bytes = b"") -> int:
+        try:
+            return await self._request(method, path, headers, body)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            # The server closed an idle keep-alive connection as we sent: reconnect once,
+            # as HTTP clients do.
+            self.writer = None
+            return await self._request(method, path, headers, body)
+
+    async def _request(self, method: str, path: str, headers: dict, body: bytes) -> int:
         if self.writer is None:
             await self.open()
         lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
@@ -113,11 +155,10 @@ class Connection:
 
 async def closed_loop(port, make_request, seconds, connections):
     """Every connection sends its next request as soon as the last is answered."""
-    latencies, errors = [], 0
+    latencies, errors = [], {}  # non-200 statuses (0: connection error) and their counts
     deadline = time.perf_counter() + seconds
 
     async def client(i):
-        nonlocal errors
         conn = Connection(port)
         n = 0
         while time.perf_counter() < deadline:
@@ -128,7 +169,8 @@ async def closed_loop(port, make_request, seconds, connections):
             except (ConnectionError, asyncio.IncompleteReadError):
                 conn.writer, status = None, 0
             latencies.append(time.perf_counter() - started)
-            errors += status != 200
+            if status != 200:
+                errors[status] = errors.get(status, 0) + 1
             n += 1
 
     started = time.perf_counter()
@@ -138,11 +180,10 @@ async def closed_loop(port, make_request, seconds, connections):
 
 async def open_loop(port, make_request, seconds, connections, rate):
     """Requests arrive at `rate` per second in total (Poisson), spread over the connections."""
-    latencies, errors = [], 0
+    latencies, errors = [], {}
     per_connection = rate / connections
 
     async def client(i):
-        nonlocal errors
         conn = Connection(port)
         rng = random.Random(i)
         next_at = time.perf_counter() + rng.expovariate(per_connection)
@@ -158,7 +199,8 @@ async def open_loop(port, make_request, seconds, connections, rate):
             except (ConnectionError, asyncio.IncompleteReadError):
                 conn.writer, status = None, 0
             latencies.append(time.perf_counter() - scheduled)
-            errors += status != 200
+            if status != 200:
+                errors[status] = errors.get(status, 0) + 1
             n += 1
             next_at = max(next_at + rng.expovariate(per_connection), time.perf_counter())
 
@@ -223,17 +265,19 @@ def main() -> None:
     database_url = f"sqlite:///{scratch}/bench.sqlite3"
     _, key = apikeys.create_key(Database(database_url), "benchmark", rate_limit=10_000_000)
     port = free_port()
+    bodies = [json.dumps(p).encode() for p in properties(sample_places(args.home, 2000))]
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as in gunicorn_conf
+    in_process(args.home, bodies, min(args.seconds, 5.0))
     server = start_server(args.home.resolve(), port, database_url, args.workers)
     try:
-        run(args, port, key)
+        run(args, port, key, bodies)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
 
 
-def run(args, port: int, key: str) -> None:
+def run(args, port: int, key: str, bodies: list[bytes]) -> None:
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    bodies = [json.dumps(p).encode() for p in properties(sample_places(args.home, 2000))]
 
     def health(i, n):
         return "GET", "/api/v1/health", {}, b""
@@ -245,7 +289,7 @@ def run(args, port: int, key: str) -> None:
     asyncio.run(closed_loop(port, estimate, 2.0, args.connections))
 
     print(f"loopback, {os.cpu_count()} cores, {args.connections} connections, "
-          f"{args.seconds:g} s per phase")
+          f"{args.seconds:g} s per phase; load average before: {os.getloadavg()[0]:.1f}")
     results = {}
     for name, make in (("health", health), ("estimate", estimate)):
         latencies, errors, elapsed = asyncio.run(
@@ -262,20 +306,24 @@ def run(args, port: int, key: str) -> None:
     print(f"paced      estimate  {rate:8.0f} req/s  {summary(latencies)}  non-200: {errors}  "
           "(target median <= 10 ms, p99 <= 50 ms)")
 
-    batch = json.dumps({"properties": [json.loads(b) for b in bodies[:1000]]}).encode()
+    for explain in (True, False):
+        batch = json.dumps({"properties": [json.loads(b) for b in bodies[:1000]],
+                            "explain": explain}).encode()
+        times, statuses = asyncio.run(batches(port, auth, batch, args.batches))
+        print(f"batch of 1000 (explain={str(explain).lower()}): median "
+              f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over "
+              f"{len(times)} (target <= 500 ms); statuses {sorted(set(statuses))}")
+
+
+async def batches(port: int, auth: dict, batch: bytes, count: int):
+    """Send the same batch `count` times, one after the other; latencies and statuses."""
+    conn = Connection(port)
     times, statuses = [], []
-
-    async def batches():
-        conn = Connection(port)
-        for _ in range(args.batches):
-            started = time.perf_counter()
-            statuses.append(await conn.request("POST", "/api/v1/estimates/batch", auth, batch))
-            times.append(time.perf_counter() - started)
-
-    asyncio.run(batches())
-    print(f"batch of 1000: median {statistics.median(times) * 1000:.0f} ms, "
-          f"max {max(times) * 1000:.0f} ms over {len(times)} (target <= 500 ms); "
-          f"statuses {sorted(set(statuses))}")
+    for _ in range(count):
+        started = time.perf_counter()
+        statuses.append(await conn.request("POST", "/api/v1/estimates/batch", auth, batch))
+        times.append(time.perf_counter() - started)
+    return times, statuses
 
 
 if __name__ == "__main__":

@@ -36,15 +36,17 @@ def homes(estimator: Estimator, n: int, seed: int = 0) -> list[dict]:
     out = []
     for r in rows:
         rooms = s["rooms"][r]
-        out.append({
-            "property_type": s["property_type"][r],
-            "living_area_m2": float(s["living_area_m2"][r]),
-            "rooms": int(rooms) if np.isfinite(rooms) and rooms >= 1 else 3,
-            "land_area_m2": float(s["land_area_m2"][r]),
-            "latitude": float(s["latitude"][r] + rng.normal(0, 0.0005)),
-            "longitude": float(s["longitude"][r] + rng.normal(0, 0.0005)),
-            "code_commune": s["code_commune"][r],
-        })
+        out.append(
+            {
+                "property_type": s["property_type"][r],
+                "living_area_m2": float(s["living_area_m2"][r]),
+                "rooms": int(rooms) if np.isfinite(rooms) and rooms >= 1 else 3,
+                "land_area_m2": float(s["land_area_m2"][r]),
+                "latitude": float(s["latitude"][r] + rng.normal(0, 0.0005)),
+                "longitude": float(s["longitude"][r] + rng.normal(0, 0.0005)),
+                "code_commune": s["code_commune"][r],
+            }
+        )
     return out
 
 
@@ -69,20 +71,34 @@ def main() -> None:
     print(f"model {version}: load {time.perf_counter() - start:.2f} s")
 
     today = date.today()
-    props = [Property.from_mapping({**h, "valuation_date": today.isoformat()}, today=today)
-             for h in homes(estimator, 1000)]  # fmt: skip
+    props = [
+        Property.from_mapping({**h, "valuation_date": today.isoformat()}, today=today)
+        for h in homes(estimator, 1000)
+    ]
     single = [timed(lambda p=p: estimator.estimate(p), 1)[0] for p in props[:200]]
-    print(f"estimate (explained, 10 comparables, tranquillity summary): median "
-          f"{1000 * statistics.median(single):.1f} ms, p95 {1000 * np.percentile(single, 95):.1f} ms")
-    quick = [timed(lambda p=p: estimator.estimate_many([p], explain=False), 1)[0] for p in props[:200]]
+    print(
+        f"estimate (explained, 10 comparables, tranquillity summary): median "
+        f"{1000 * statistics.median(single):.1f} ms, p95 {1000 * np.percentile(single, 95):.1f} ms"
+    )
+    quick = [
+        timed(lambda p=p: estimator.estimate_many([p], explain=False), 1)[0] for p in props[:200]
+    ]
     print(f"estimate_many of 1 (no explanation): median {1000 * statistics.median(quick):.1f} ms")
     batch = timed(lambda: estimator.estimate_many(props, explain=True), 5)
     print(f"estimate_many of 1000 (explained): median {statistics.median(batch):.3f} s")
     batch = timed(lambda: estimator.estimate_many(props, explain=False), 5)
     print(f"estimate_many of 1000 (values only): median {statistics.median(batch):.3f} s")
 
-    header = ["date_mutation", "type_local", "surface_reelle_bati", "nombre_pieces_principales",
-              "surface_terrain", "longitude", "latitude", "code_commune"]  # fmt: skip
+    header = [
+        "date_mutation",
+        "type_local",
+        "surface_reelle_bati",
+        "nombre_pieces_principales",
+        "surface_terrain",
+        "longitude",
+        "latitude",
+        "code_commune",
+    ]
     kinds = {"apartment": "Appartement", "house": "Maison"}
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
@@ -90,13 +106,24 @@ def main() -> None:
             writer = csv.writer(handle)
             writer.writerow(header)
             for h in homes(estimator, args.rows, seed=1):
-                writer.writerow([today.isoformat(), kinds[h["property_type"]], h["living_area_m2"],
-                                 h["rooms"], h["land_area_m2"], f"{h['longitude']:.6f}",
-                                 f"{h['latitude']:.6f}", h["code_commune"]])  # fmt: skip
+                writer.writerow(
+                    [
+                        today.isoformat(),
+                        kinds[h["property_type"]],
+                        h["living_area_m2"],
+                        h["rooms"],
+                        h["land_area_m2"],
+                        f"{h['longitude']:.6f}",
+                        f"{h['latitude']:.6f}",
+                        h["code_commune"],
+                    ]
+                )
         start = time.perf_counter()
         counts = run_predict(estimator, source, target)
-        print(f"predict CSV of {args.rows} rows: {time.perf_counter() - start:.1f} s "
-              f"({counts['estimated']} estimated, {counts['errors']} errors)")
+        print(
+            f"predict CSV of {args.rows} rows: {time.perf_counter() - start:.1f} s "
+            f"({counts['estimated']} estimated, {counts['errors']} errors)"
+        )
 
 
 if __name__ == "__main__":

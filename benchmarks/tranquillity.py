@@ -5,7 +5,8 @@
 Builds `prepared/reference/tranquillity/` from `<home>/raw` when it is missing, then
 times `Tranquillity.features` on 10,000 random points of the communes in the raw
 communes file (half of them in Paris, where camera queries run), in one batch and one
-point at a time, and `summary` for one point. Prints medians over repeats.
+point at a time (as the benchmark's lists, and as the estimator passes them), and `summary`
+for one point. Prints medians over repeats, and for one point Paris and elsewhere apart.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from model.settings import layout
-from model.tranquillity import Tranquillity
+from model.tranquillity import Tranquillity, commune_for_statistics
 
 POINTS = 10_000
 REPEATS = 7
+SINGLE_CALLS = 2_000
+SUMMARY_CALLS = 1_000
 
 
 def sample_points(raw: Path, n: int, seed: int = 0) -> pd.DataFrame:
@@ -57,7 +60,9 @@ def main() -> None:
         from training.tranquillity import build_reference
 
         build_reference(paths.raw, reference)
+    start = time.perf_counter()
     tranquillity = Tranquillity.load(reference)
+    print(f"load: {time.perf_counter() - start:.2f} s ({tranquillity.camera_count:,} cameras)")
     points = sample_points(paths.raw, POINTS)
     args_ = (points["longitude"], points["latitude"], points["date"], points["code"])
 
@@ -69,19 +74,51 @@ def main() -> None:
     print(f"features, batch of {POINTS}: median {statistics.median(batch):.4f} ms per look-up "
           f"(repeats: {', '.join(f'{t:.4f}' for t in batch)})")  # fmt: skip
 
+    paris = (points["code"] == "75056").to_numpy()
     single = []
-    for row in points.head(2000).itertuples():
+    for row in points.head(SINGLE_CALLS).itertuples():
         start = time.perf_counter()
         tranquillity.features([row.longitude], [row.latitude], [row.date], [row.code])
         single.append((time.perf_counter() - start) * 1000)
-    print(f"features, one point per call (2,000 calls): median {statistics.median(single):.3f} ms")
+    report("features, one point per call", single, paris[:SINGLE_CALLS])
+
+    # As the estimator calls it: numpy arrays, datetime64[D], codes as a Series (built first).
+    inputs = [
+        (
+            np.array([row.longitude]),
+            np.array([row.latitude]),
+            np.array([row.date], dtype="datetime64[D]"),
+            commune_for_statistics([row.code]),
+        )
+        for row in points.head(SINGLE_CALLS).itertuples()
+    ]
+    served, codes = [], []
+    for args_one in inputs:
+        start = time.perf_counter()
+        tranquillity.features(*args_one)
+        served.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        commune_for_statistics([args_one[3].iloc[0]])
+        codes.append((time.perf_counter() - start) * 1000)
+    report("features, one point as the estimator passes it", served, paris[:SINGLE_CALLS])
+    report("commune_for_statistics of one code (estimator, before features)", codes,
+           paris[:SINGLE_CALLS])  # fmt: skip
 
     summary = []
-    for row in points.head(500).itertuples():
+    for row in points.head(SUMMARY_CALLS).itertuples():
         start = time.perf_counter()
         tranquillity.summary(row.longitude, row.latitude, row.code, date(2024, 6, 1))
         summary.append((time.perf_counter() - start) * 1000)
-    print(f"summary, one point per call (500 calls): median {statistics.median(summary):.3f} ms")
+    report("summary, one point per call", summary, paris[:SUMMARY_CALLS])
+
+
+def report(label: str, times: list[float], paris: np.ndarray) -> None:
+    """Median per call, overall and in Paris (camera queries) versus elsewhere."""
+    times = np.asarray(times)
+    print(
+        f"{label} ({len(times):,} calls): median {np.median(times):.3f} ms "
+        f"(Paris {np.median(times[paris]):.3f} ms, elsewhere {np.median(times[~paris]):.3f} ms)"
+    )
 
 
 if __name__ == "__main__":

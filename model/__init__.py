@@ -1,1 +1,1 @@
-"""What training and serving share: settings, feature definitions, the model bundle, the estimator."""
+"""What training and serving share: settings, features, the model bundle, the estimator."""

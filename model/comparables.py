@@ -23,7 +23,9 @@ def to_xyz(latitude, longitude) -> np.ndarray:
     lat = np.radians(np.asarray(latitude, dtype="float64"))
     lon = np.radians(np.asarray(longitude, dtype="float64"))
     cos_lat = np.cos(lat)
-    return EARTH_RADIUS_M * np.column_stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)])
+    return EARTH_RADIUS_M * np.column_stack(
+        [cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)]
+    )
 
 
 def chord_to_metres(chord) -> np.ndarray:
@@ -115,8 +117,17 @@ def nearest_earlier(pool: SalesPool, xyz: np.ndarray, days: np.ndarray, kinds: n
             continue
         for block in np.unique(blocks[kinds == kind]):
             queries = np.flatnonzero((kinds == kind) & (blocks == block))
-            _search_block(pool, int(kind), int(block), xyz[queries], days[queries], k,
-                          rows_out, dist_out, queries)
+            _search_block(
+                pool,
+                int(kind),
+                int(block),
+                xyz[queries],
+                days[queries],
+                k,
+                rows_out,
+                dist_out,
+                queries,
+            )
     return rows_out, dist_out
 
 

@@ -148,8 +148,9 @@ class Estimator:
         }
         # One tree over every sale (both types) to locate communes and snap to parcels.
         self._all_tree = KDTree(self.history.pool.xyz, leaf_size=40)
-        self._commune_names = dict(zip(communes["code_commune"].astype(str),
-                                       communes["name"].astype(str), strict=False))  # fmt: skip
+        self._commune_names = dict(
+            zip(communes["code_commune"].astype(str), communes["name"].astype(str), strict=False)
+        )
         centroids = communes.dropna(subset=["latitude", "longitude"])
         self._centroid_codes = centroids["code_commune"].astype(str).to_numpy(dtype=object)
         self._centroid_tree = KDTree(to_xyz(centroids["latitude"], centroids["longitude"]))
@@ -169,8 +170,9 @@ class Estimator:
         path = reference / "communes.parquet"
         if path.is_file():
             return pd.read_parquet(path)
-        return pd.DataFrame(columns=["code_commune", "name", "population", "area_km2",
-                                     "latitude", "longitude"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["code_commune", "name", "population", "area_km2", "latitude", "longitude"]
+        )
 
     @staticmethod
     def _read_addresses(reference: Path):
@@ -181,8 +183,10 @@ class Estimator:
         frame = frame.dropna()
         if frame.empty:
             return None
-        return (KDTree(to_xyz(frame["latitude"], frame["longitude"]), leaf_size=40),
-                frame["code_commune"].astype(str).to_numpy(dtype=object))  # fmt: skip
+        return (
+            KDTree(to_xyz(frame["latitude"], frame["longitude"]), leaf_size=40),
+            frame["code_commune"].astype(str).to_numpy(dtype=object),
+        )
 
     def _read_tranquillity(self, reference: Path):
         if not (reference / "tranquillity").is_dir():
@@ -203,8 +207,9 @@ class Estimator:
         for (code, kind), part in frame.groupby(["code_commune", "property_type"], sort=False):
             out[(str(code), str(kind))] = [
                 {"quarter": str(q), "median_price_per_m2": round(float(m), 0), "sales": int(n)}
-                for q, m, n in zip(part["quarter"], part["median_price_per_m2"], part["sales"],
-                                   strict=True)  # fmt: skip
+                for q, m, n in zip(
+                    part["quarter"], part["median_price_per_m2"], part["sales"], strict=True
+                )
             ]
         return out
 
@@ -226,24 +231,36 @@ class Estimator:
         comparables: int = 5,
     ) -> list[Estimate | OutsideCoverage]:
         """Prices of many homes at once (vectorised); failures are returned, not raised."""
-        return self._estimate(list(props), explain=explain, comparables=comparables if explain else 0,
-                              summary=False, parcel_ids=parcel_ids)  # fmt: skip
+        return self._estimate(
+            list(props),
+            explain=explain,
+            comparables=comparables if explain else 0,
+            summary=False,
+            parcel_ids=parcel_ids,
+        )
 
     def _coverage(self, prop: Property, code: str | None) -> OutsideCoverage | None:
         dep = departement_of(code)
         if dep in NOT_IN_DVF:
-            return OutsideCoverage("not_in_dvf", "sales in Alsace-Moselle and Mayotte are not "
-                                   "published in DVF", dep)  # fmt: skip
+            return OutsideCoverage(
+                "not_in_dvf", "sales in Alsace-Moselle and Mayotte are not published in DVF", dep
+            )
         if dep is None or dep not in self.departements:
-            return OutsideCoverage("departement_not_trained",
-                                   f"the model was trained on départements "
-                                   f"{', '.join(sorted(self.departements))}", dep)  # fmt: skip
+            return OutsideCoverage(
+                "departement_not_trained",
+                f"the model was trained on départements {', '.join(sorted(self.departements))}",
+                dep,
+            )
         if (dep, prop.property_type) not in self.market.levels:
-            return OutsideCoverage("departement_not_trained",
-                                   f"no {prop.property_type} sales in département {dep}", dep)
+            return OutsideCoverage(
+                "departement_not_trained",
+                f"no {prop.property_type} sales in département {dep}",
+                dep,
+            )
         if month_number(np.datetime64(prop.valuation_date, "D")) - 1 < self.market.first_month:
-            return OutsideCoverage("before_data", f"the data starts in "
-                                   f"{month_label(self.market.first_month)}", dep)  # fmt: skip
+            return OutsideCoverage(
+                "before_data", f"the data starts in {month_label(self.market.first_month)}", dep
+            )
         return None
 
     def _estimate(self, props, *, explain, comparables, summary, parcel_ids=None):
@@ -270,13 +287,17 @@ class Estimator:
         if not keep:
             return results
         idx = np.array(keep)
-        parcels = self._parcels(xyz[idx], None if parcel_ids is None else [parcel_ids[i] for i in keep])
+        parcels = self._parcels(
+            xyz[idx], None if parcel_ids is None else [parcel_ids[i] for i in keep]
+        )
         chosen = [props[i] for i in keep]
         subjects = {
             "date": np.array([p.valuation_date for p in chosen], dtype="datetime64[D]"),
             "property_type": np.array([p.property_type for p in chosen], dtype=object),
             "living_area_m2": np.array([p.living_area_m2 for p in chosen], dtype="float64"),
-            "rooms": np.array([np.nan if p.rooms is None else p.rooms for p in chosen], dtype="float64"),
+            "rooms": np.array(
+                [np.nan if p.rooms is None else p.rooms for p in chosen], dtype="float64"
+            ),
             "land_area_m2": np.array([p.land_area_m2 or 0.0 for p in chosen], dtype="float64"),
             "outbuildings": np.array([p.outbuildings or 0 for p in chosen], dtype="float64"),
             "is_vefa": np.zeros(len(chosen)),
@@ -290,27 +311,36 @@ class Estimator:
             from model.tranquillity import commune_for_statistics
 
             stats_codes = commune_for_statistics(list(subjects["code_commune"]))
-            tq = self.tranquillity.features(subjects["longitude"], subjects["latitude"],
-                                            subjects["date"], stats_codes)  # fmt: skip
+            tq = self.tranquillity.features(
+                subjects["longitude"], subjects["latitude"], subjects["date"], stats_codes
+            )
             for name in self.tq_features:
                 subjects[name] = tq[name].to_numpy(dtype="float64")
         batch = feats.compute(subjects, self.history, self.tq_features)
         if explain:
-            contrib = self.booster.predict(batch.matrix, pred_contrib=True)
+            # One thread: OpenMP threads wait on each other on a busy machine (see training).
+            contrib = self.booster.predict(batch.matrix, pred_contrib=True, num_threads=1)
             prediction = contrib.sum(axis=1)
         else:
             contrib = None
-            prediction = self.booster.predict(batch.matrix)
+            prediction = self.booster.predict(batch.matrix, num_threads=1)
         area = subjects["living_area_m2"]
         value = np.exp(batch.level + prediction) * area
-        low_q, high_q = self._range_multipliers(subjects["departement"], subjects["property_type"])
+        low_q, high_q = range_multipliers(
+            self.ranges,
+            subjects["departement"],
+            subjects["property_type"],
+            batch.column("knn_rel_spread"),
+        )
         nearest = batch.distances[:, 0]
         for j, i in enumerate(keep):
             if not np.isfinite(nearest[j]) or nearest[j] > MAX_NEAREST_SALE_M:
                 results[i] = OutsideCoverage(
                     "too_far_from_sales",
                     f"no earlier {subjects['property_type'][j]} sale within "
-                    f"{MAX_NEAREST_SALE_M / 1000:.0f} km", subjects["departement"][j])  # fmt: skip
+                    f"{MAX_NEAREST_SALE_M / 1000:.0f} km",
+                    subjects["departement"][j],
+                )
                 continue
             v = float(value[j])
             low, high = v * math.exp(low_q[j]), v * math.exp(high_q[j])
@@ -319,8 +349,11 @@ class Estimator:
                 contributions, baseline = self._contributions(contrib[j], batch, j, subjects, v)
             shown = self._comparables_of(batch.neighbours[j], batch.distances[j], comparables)
             prop = chosen[j]
-            market_month = int(self.market.reference_month(
-                np.array([month_number(np.datetime64(prop.valuation_date, "D"))]))[0])  # fmt: skip
+            market_month = int(
+                self.market.reference_month(
+                    np.array([month_number(np.datetime64(prop.valuation_date, "D"))])
+                )[0]
+            )
             tq_summary = None
             if summary and self.tranquillity is not None:
                 tq_summary = self._tranquillity_summary(prop, subjects["code_commune"][j])
@@ -340,15 +373,6 @@ class Estimator:
             )
         return results
 
-    def _range_multipliers(self, deps, types) -> tuple[np.ndarray, np.ndarray]:
-        low = np.full(len(deps), self.ranges["overall"][0])
-        high = np.full(len(deps), self.ranges["overall"][1])
-        for j, (dep, kind) in enumerate(zip(deps, types, strict=True)):
-            bounds = self.ranges["cell"].get(f"{dep}|{kind}") or self.ranges["type"].get(kind)
-            if bounds:
-                low[j], high[j] = bounds[0], bounds[1]
-        return low, high
-
     @staticmethod
     def _confidence(ratio: float, distances: np.ndarray) -> str:
         close = distances[min(feats.K_CLOSE, len(distances)) - 1]
@@ -360,8 +384,9 @@ class Estimator:
 
     def _tranquillity_summary(self, prop: Property, code: str) -> dict | None:
         try:
-            return self.tranquillity.summary(prop.longitude, prop.latitude, code,
-                                             on_date=prop.valuation_date)  # fmt: skip
+            return self.tranquillity.summary(
+                prop.longitude, prop.latitude, code, on_date=prop.valuation_date
+            )
         except (KeyError, ValueError, IndexError):
             return None
 
@@ -416,7 +441,9 @@ class Estimator:
         baseline = math.exp(batch.level[j] + bias) * area
         groups: dict[str, float] = {}
         for name, c in zip(self.names, contrib[:-1], strict=True):
-            group = "tranquillity" if name.startswith("tq_") else feats.FEATURE_GROUPS.get(name, name)
+            group = (
+                "tranquillity" if name.startswith("tq_") else feats.FEATURE_GROUPS.get(name, name)
+            )
             groups[group] = groups.get(group, 0.0) + float(c)
         total = sum(groups.values())
         gap = value - baseline
@@ -448,15 +475,17 @@ class Estimator:
         if group == "location":
             return "Emplacement précis"
         if group == "neighbourhood":
-            rows = batch.neighbours[j]
+            rows = batch.neighbours[j][: feats.K_MID]
             rows = rows[rows >= 0]
             if len(rows) == 0:
                 return "Ventes voisines"
             ppm2 = np.exp(self.history.rel[rows] + batch.level[j])
             dist = batch.distances[j][: len(rows)]
-            return (f"Prix des {len(rows)} ventes voisines les plus proches : "
-                    f"{_thousands(np.median(ppm2))} €/m² (médiane, au prix du marché actuel), "
-                    f"à {_thousands(np.median(dist))} m en médiane")  # fmt: skip
+            return (
+                f"Prix des {len(rows)} ventes voisines les plus proches : "
+                f"{_thousands(np.median(ppm2))} €/m² (médiane, au prix du marché actuel), "
+                f"à {_thousands(np.median(dist))} m en médiane"
+            )
         if group == "building":
             count = int(batch.column("parcel_sales")[j])
             if count == 0:
@@ -466,7 +495,9 @@ class Estimator:
             since = batch.column("home_days_since")[j]
             if not np.isfinite(since):
                 return "Pas de vente antérieure connue de ce logement"
-            when = subjects["date"][j].astype("datetime64[D]").astype(date) - timedelta(days=int(since))
+            when = subjects["date"][j].astype("datetime64[D]").astype(date) - timedelta(
+                days=int(since)
+            )
             return f"Vente précédente de ce logement : {when.strftime('%m/%Y')}"
         if group == "commune":
             code = subjects["code_commune"][j]
@@ -498,17 +529,33 @@ class Estimator:
             commune_name=s["commune_name"][row],
         )
 
-    def _comparables_of(self, rows: np.ndarray, distances: np.ndarray, limit: int) -> list[Comparable]:
-        return [self._comparable(int(r), float(d))
-                for r, d in zip(rows[:limit], distances[:limit], strict=True) if r >= 0]  # fmt: skip
+    def _comparables_of(
+        self, rows: np.ndarray, distances: np.ndarray, limit: int
+    ) -> list[Comparable]:
+        return [
+            self._comparable(int(r), float(d))
+            for r, d in zip(rows[:limit], distances[:limit], strict=True)
+            if r >= 0
+        ]
 
-    def comparables(self, latitude, longitude, *, property_type=None, living_area_range=None,
-                    rooms_range=None, date_from=None, date_to=None, radius_m=1000,
-                    limit=20) -> list[Comparable]:  # fmt: skip
+    def comparables(
+        self,
+        latitude,
+        longitude,
+        *,
+        property_type=None,
+        living_area_range=None,
+        rooms_range=None,
+        date_from=None,
+        date_to=None,
+        radius_m=1000,
+        limit=20,
+    ) -> list[Comparable]:
         """Past sales within `radius_m` of a point matching the filters, nearest first."""
         xyz = to_xyz([latitude], [longitude])
-        found, chords = self._all_tree.query_radius(xyz, r=metres_to_chord(float(radius_m)),
-                                                    return_distance=True, sort_results=True)  # fmt: skip
+        found, chords = self._all_tree.query_radius(
+            xyz, r=metres_to_chord(float(radius_m)), return_distance=True, sort_results=True
+        )
         rows, dist = found[0], chord_to_metres(chords[0])
         s = self._sales
         keep = np.ones(len(rows), dtype=bool)
@@ -517,11 +564,15 @@ class Estimator:
         if living_area_range:
             lo, hi = living_area_range
             area = s["living_area_m2"][rows]
-            keep &= (area >= (lo if lo is not None else -np.inf)) & (area <= (hi if hi is not None else np.inf))
+            keep &= (area >= (lo if lo is not None else -np.inf)) & (
+                area <= (hi if hi is not None else np.inf)
+            )
         if rooms_range:
             lo, hi = rooms_range
             rooms = s["rooms"][rows]
-            keep &= (rooms >= (lo if lo is not None else -np.inf)) & (rooms <= (hi if hi is not None else np.inf))
+            keep &= (rooms >= (lo if lo is not None else -np.inf)) & (
+                rooms <= (hi if hi is not None else np.inf)
+            )
         if date_from:
             keep &= s["date"][rows] >= np.datetime64(date_from, "D")
         if date_to:
@@ -547,7 +598,8 @@ class Estimator:
             mine = recent[self._sales["property_type"][recent] == kind]
             prices[kind] = {
                 "median_price_per_m2": round(float(np.median(self._sales["price_per_m2"][mine])), 0)
-                if len(mine) else None,
+                if len(mine)
+                else None,
                 "sales": int(len(mine)),
             }
         commune_recent = {}
@@ -557,7 +609,9 @@ class Estimator:
             commune_recent[kind or "all"] = {
                 "median_price_per_m2": (
                     round(sum(q["median_price_per_m2"] * q["sales"] for q in quarters) / total, 0)
-                    if total else None),
+                    if total
+                    else None
+                ),
                 "sales": total,
             }
         tq = None
@@ -580,12 +634,48 @@ class Estimator:
         }
 
 
+def dispersion_tier(spread, thresholds) -> np.ndarray:
+    """0, 1, 2: neighbours' prices agree, somewhat, little (unknown counts as little)."""
+    spread = np.asarray(spread, dtype="float64")
+    tier = np.searchsorted(np.asarray(thresholds, dtype="float64"), spread, side="right")
+    return np.where(np.isfinite(spread), tier, len(thresholds)).astype("int64")
+
+
+def range_multipliers(
+    ranges: dict, departement, property_type, spread
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log multipliers (low, high) of estimates from calibrated quantiles: the most specific
+    calibrated group of each (département × type × dispersion tier, then coarser)."""
+    deps = np.asarray(departement, dtype=object).astype(str)
+    types = np.asarray(property_type, dtype=object).astype(str)
+    thresholds = ranges.get("tier_thresholds")
+    tiers = dispersion_tier(spread, thresholds) if thresholds else np.zeros(len(deps), "int64")
+    low = np.full(len(deps), ranges["overall"][0])
+    high = np.full(len(deps), ranges["overall"][1])
+    for j in range(len(deps)):
+        dep, kind, tier = deps[j], types[j], tiers[j]
+        bounds = (
+            (ranges.get("tier_cell", {}).get(f"{dep}|{kind}|{tier}") if thresholds else None)
+            or ranges["cell"].get(f"{dep}|{kind}")
+            or (ranges.get("tier_type", {}).get(f"{kind}|{tier}") if thresholds else None)
+            or ranges["type"].get(kind)
+        )
+        if bounds:
+            low[j], high[j] = bounds[0], bounds[1]
+    return low, high
+
+
 def _text(series) -> np.ndarray:
     if series is None:
         return np.array([], dtype=object)
     values = series.astype("object").to_numpy(dtype=object)
-    return np.array([None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
-                     else str(v) for v in values], dtype=object)  # fmt: skip
+    return np.array(
+        [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+            for v in values
+        ],
+        dtype=object,
+    )
 
 
 def _street(number, street) -> str | None:

@@ -19,8 +19,11 @@ import pandas as pd
 from model.comparables import SalesPool, day_number, nearest_earlier, to_xyz, type_codes
 from model.market import MarketIndex, month_number
 
-K_NEIGHBOURS = 20
+K_NEIGHBOURS = 40
 K_CLOSE = 5
+K_MID = 15
+# Recency scale (days) of the neighbours' weights in knn_rel_recent.
+RECENCY_DAYS = 365.0
 # Neighbour weights: inverse distance, softened so that a sale on the same parcel (0 m)
 # does not take all the weight.
 DISTANCE_SOFTENING_M = 50.0
@@ -41,15 +44,20 @@ ATTRIBUTES = (
 )
 NEIGHBOURHOOD = (
     "knn_rel_close",
+    "knn_rel_mid",
     "knn_rel_median",
+    "knn_rel_recent",
     "knn_rel_weighted",
     "knn_rel_similar",
     "knn_rel_spread",
     "knn_dist_nearest",
     "knn_dist_close",
+    "knn_dist_mid",
     "knn_dist_far",
     "knn_age_days",
     "knn_log_area",
+    "knn_log_land",
+    "knn_rooms",
 )
 BUILDING = ("parcel_sales", "parcel_rel_mean", "parcel_rel_last", "parcel_days_since")
 REPEAT = ("home_rel_last", "home_days_since")
@@ -83,18 +91,34 @@ def feature_names(tranquillity: Sequence[str] = ()) -> tuple[str, ...]:
 
 def home_key(parcel_id, property_type, living_area_m2, rooms) -> np.ndarray:
     """Identity of a home across its sales: parcel, type, surface to the m², rooms."""
-    parcel = pd.Series(parcel_id, dtype="string").fillna("")
-    area = pd.Series(np.round(np.asarray(living_area_m2, dtype="float64")), dtype="Int64")
-    key = (
-        parcel
-        + "|"
-        + pd.Series(np.asarray(property_type, dtype=object).astype(str), dtype="string")
-        + "|"
-        + area.astype("string").fillna("")
-        + "|"
-        + pd.Series(rooms, dtype="Int64").astype("string").fillna("")
-    )
-    return key.where(parcel != "", None).to_numpy(dtype=object)
+    parcel = _object_keys(parcel_id)
+    kind = np.asarray(property_type, dtype=object).astype(str).astype(object)
+    area = np.round(np.asarray(living_area_m2, dtype="float64"))
+    rooms = np.asarray(pd.array(rooms, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan))
+    out = np.empty(len(parcel), dtype=object)
+    for i, p in enumerate(parcel):
+        if p is None:
+            out[i] = None
+        else:
+            a = "" if area[i] != area[i] else str(int(area[i]))
+            r = "" if rooms[i] != rooms[i] else str(int(rooms[i]))
+            out[i] = f"{p}|{kind[i]}|{a}|{r}"
+    return out
+
+
+def _object_keys(values) -> np.ndarray:
+    """Text keys as an object array, None for missing or empty ones."""
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.astype(object).to_numpy(dtype=object)
+    values = np.asarray(values, dtype=object)
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = (
+            None
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == ""
+            else str(v)
+        )
+    return out
 
 
 @dataclass
@@ -111,9 +135,11 @@ class _GroupHistory:
 
     @classmethod
     def build(cls, keys: np.ndarray, days: np.ndarray, rel: np.ndarray) -> _GroupHistory:
-        keys = pd.Series(keys, dtype="string")
-        present = keys.notna().to_numpy()
-        codes = pd.Index(pd.unique(keys[present]))
+        keys = _object_keys(keys)
+        present = keys != None  # noqa: E711 (element-wise)
+        # An object-dtype index keeps one hash table: Arrow-backed strings rebuild theirs
+        # on every look-up, which costs milliseconds per estimate.
+        codes = pd.Index(pd.unique(keys[present]), dtype=object)
         code = np.full(len(keys), -1, dtype="int64")
         code[present] = codes.get_indexer(keys[present])
         order = np.lexsort((days, code))
@@ -130,9 +156,9 @@ class _GroupHistory:
 
     def last_before(self, keys, days: np.ndarray) -> np.ndarray:
         """Row (in sorted order) of the last sale with the same key strictly before the day; -1."""
-        keys = pd.Series(keys, dtype="string")
+        keys = _object_keys(keys)
         code = np.full(len(keys), -1, dtype="int64")
-        present = keys.notna().to_numpy()
+        present = keys != None  # noqa: E711 (element-wise)
         if present.any():
             code[present] = self.codes.get_indexer(keys[present])
         pos = np.searchsorted(self.sorted_key, code * _DAY_KEY + days, side="left") - 1
@@ -157,13 +183,14 @@ class Communes:
         with np.errstate(divide="ignore", invalid="ignore"):
             density = np.where(area > 0, population / area, np.nan)
             return cls(
-                pd.Index(frame["code_commune"].astype(str)),
+                pd.Index(frame["code_commune"].astype(str).to_numpy(dtype=object), dtype=object),
                 np.log1p(population),
                 np.log1p(density),
             )
 
     def lookup(self, codes) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.codes.get_indexer(pd.Series(codes, dtype="string").fillna(""))
+        keys = _object_keys(codes)
+        rows = self.codes.get_indexer(np.where(keys == None, "", keys))  # noqa: E711
         ok = rows >= 0
         pop = np.full(len(rows), np.nan)
         dens = np.full(len(rows), np.nan)
@@ -178,6 +205,8 @@ class History:
     pool: SalesPool
     rel: np.ndarray  # market-relative log €/m² of each pool sale
     log_area: np.ndarray
+    log_land: np.ndarray
+    rooms: np.ndarray
     parcels: _GroupHistory
     homes: _GroupHistory
     market: MarketIndex
@@ -192,15 +221,22 @@ class History:
         if not keep.all():
             raise ValueError("pool sales need a market level (date after the index start)")
         pool = SalesPool.build(
-            sales["latitude"].to_numpy(), sales["longitude"].to_numpy(),
-            sales["date"].to_numpy(), sales["property_type"].to_numpy(),
+            sales["latitude"].to_numpy(),
+            sales["longitude"].to_numpy(),
+            sales["date"].to_numpy(),
+            sales["property_type"].to_numpy(),
         )
-        homes = home_key(sales["parcel_id"], sales["property_type"], sales["living_area_m2"],
-                         sales["rooms"])
+        homes = home_key(
+            sales["parcel_id"], sales["property_type"], sales["living_area_m2"], sales["rooms"]
+        )
         return cls(
             pool=pool,
             rel=rel,
             log_area=np.log(sales["living_area_m2"].to_numpy(dtype="float64")),
+            log_land=np.log1p(sales["land_area_m2"].astype("float64").fillna(0).to_numpy()),
+            rooms=pd.array(sales["rooms"], dtype="Float64").to_numpy(
+                dtype="float64", na_value=np.nan
+            ),
             parcels=_GroupHistory.build(sales["parcel_id"].to_numpy(dtype=object), days, rel),
             homes=_GroupHistory.build(homes, days, rel),
             market=market,
@@ -211,7 +247,8 @@ class History:
 def relative_price(sales: pd.DataFrame | Mapping, market: MarketIndex) -> np.ndarray:
     """Log €/m² minus the market level known before the sale's month: the model's target."""
     level = market.level_before(
-        np.asarray(sales["departement"], dtype=object), np.asarray(sales["property_type"], dtype=object),
+        np.asarray(sales["departement"], dtype=object),
+        np.asarray(sales["property_type"], dtype=object),
         month_number(np.asarray(sales["date"])),
     )
     return np.log(np.asarray(sales["price_per_m2"], dtype="float64")) - level
@@ -238,7 +275,11 @@ def _column(subjects, name, default=np.nan, dtype="float64") -> np.ndarray:
     values = subjects[name]
     if isinstance(values, pd.Series):
         values = values.astype("float64") if dtype == "float64" else values
-        return values.to_numpy(dtype=dtype, na_value=default) if dtype == "float64" else values.to_numpy(dtype=dtype)
+        return (
+            values.to_numpy(dtype=dtype, na_value=default)
+            if dtype == "float64"
+            else values.to_numpy(dtype=dtype)
+        )
     return np.asarray(values, dtype=dtype)
 
 
@@ -255,7 +296,9 @@ def compute(subjects: Mapping, history: History, tranquillity: Sequence[str] = (
     area = _column(subjects, "living_area_m2")
     rooms = _column(subjects, "rooms")
     level = history.market.level_before(
-        np.asarray(subjects["departement"], dtype=object), types, month_number(days.astype("datetime64[D]"))
+        np.asarray(subjects["departement"], dtype=object),
+        types,
+        month_number(days.astype("datetime64[D]")),
     )
 
     columns: dict[str, np.ndarray] = {}
@@ -291,24 +334,34 @@ def _neighbourhood(rows, dist, days, area, history: History) -> dict[str, np.nda
     safe = np.where(valid, rows, 0)
     rel = np.where(valid, history.rel[safe], np.nan)
     log_area = np.where(valid, history.log_area[safe], np.nan)
+    log_land = np.where(valid, history.log_land[safe], np.nan)
+    rooms = np.where(valid, history.rooms[safe], np.nan)
     age = np.where(valid, days[:, None] - history.pool.days[safe], np.nan)
     d = np.where(valid, dist, np.nan)
     weight = np.where(valid, 1.0 / (np.where(valid, dist, 0) + DISTANCE_SOFTENING_M), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         subject_log_area = np.log(area)[:, None]
-        similar = weight * np.exp(-np.abs(np.nan_to_num(log_area) - subject_log_area) / AREA_SIMILARITY)
+        similar = weight * np.exp(
+            -np.abs(np.nan_to_num(log_area) - subject_log_area) / AREA_SIMILARITY
+        )
         similar = np.where(valid, similar, 0.0)
+        recent = weight * np.exp(-np.nan_to_num(age) / RECENCY_DAYS)
         out = {
             "knn_rel_close": _nanmedian(rel[:, :K_CLOSE]),
+            "knn_rel_mid": _nanmedian(rel[:, :K_MID]),
             "knn_rel_median": _nanmedian(rel),
+            "knn_rel_recent": (recent * np.nan_to_num(rel)).sum(1) / recent.sum(1),
             "knn_rel_weighted": (weight * np.nan_to_num(rel)).sum(1) / weight.sum(1),
             "knn_rel_similar": (similar * np.nan_to_num(rel)).sum(1) / similar.sum(1),
             "knn_rel_spread": _nanpercentile(rel, 75) - _nanpercentile(rel, 25),
             "knn_dist_nearest": np.log1p(d[:, 0]),
             "knn_dist_close": np.log1p(d[:, K_CLOSE - 1]),
+            "knn_dist_mid": np.log1p(d[:, K_MID - 1]),
             "knn_dist_far": np.log1p(d[:, -1]),
             "knn_age_days": _nanmedian(age),
-            "knn_log_area": _nanmedian(log_area),
+            "knn_log_area": _nanmedian(log_area[:, :K_MID]),
+            "knn_log_land": _nanmedian(log_land[:, :K_MID]),
+            "knn_rooms": _nanmedian(rooms[:, :K_MID]),
         }
     return out
 
@@ -344,7 +397,9 @@ def _building(subjects, days, types, area, rooms, history: History) -> dict[str,
     p = np.where(ok, pos, 0)
     out = {
         "parcel_sales": np.where(ok, parcels.cum_count[p], 0).astype("float64"),
-        "parcel_rel_mean": np.where(ok, parcels.cum_rel[p] / np.maximum(parcels.cum_count[p], 1), np.nan),
+        "parcel_rel_mean": np.where(
+            ok, parcels.cum_rel[p] / np.maximum(parcels.cum_count[p], 1), np.nan
+        ),
         "parcel_rel_last": np.where(ok, parcels.sorted_rel[p], np.nan),
         "parcel_days_since": np.where(ok, days - parcels.sorted_days[p], np.nan),
     }
@@ -355,3 +410,4 @@ def _building(subjects, days, types, area, rooms, history: History) -> dict[str,
     out["home_rel_last"] = np.where(ok, homes.sorted_rel[p], np.nan)
     out["home_days_since"] = np.where(ok, days - homes.sorted_days[p], np.nan)
     return out
+

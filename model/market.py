@@ -119,6 +119,17 @@ class MarketIndex:
             return float("nan"), month_label(month)
         return float(series[month - self.first_month]), month_label(month)
 
+    def until(self, month: int) -> MarketIndex:
+        """The index as it was when the data ended with `month` (levels only look back)."""
+        last = min(int(month), self.last_month)
+        keep = last - self.first_month + 1
+        return MarketIndex(
+            self.first_month,
+            last,
+            {k: v[:keep] for k, v in self.levels.items()},
+            {k: v[:keep] for k, v in self.counts.items()},
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One row per market × month (for the bundle)."""
         rows = []

@@ -52,7 +52,7 @@ def list_versions(models_dir: str | Path) -> list[dict]:
             continue
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
         evaluation = meta.get("evaluation", {})
-        overall = evaluation.get("model", {}).get("overall", {})
+        overall = _overall(evaluation)
         out.append(
             {
                 "version": folder.name,
@@ -81,8 +81,8 @@ def check_promotion(candidate: dict, champion: dict | None) -> None:
             f"{old.get('test_period')}): retrain with --test-from {_start(old)} to compare, "
             "or use --force"
         )
-    new_mdape = new.get("model", {}).get("overall", {}).get("mdape")
-    old_mdape = old.get("model", {}).get("overall", {}).get("mdape")
+    new_mdape = _overall(new).get("mdape")
+    old_mdape = _overall(old).get("mdape")
     if new_mdape is None or old_mdape is None:
         raise PromotionRefused("MdAPE missing from a version's metadata: use --force")
     if new_mdape > old_mdape + MDAPE_TOLERANCE:
@@ -90,6 +90,11 @@ def check_promotion(candidate: dict, champion: dict | None) -> None:
             f"MdAPE {100 * new_mdape:.2f} % is worse than the champion's "
             f"{100 * old_mdape:.2f} % by more than {100 * MDAPE_TOLERANCE:.1f} point"
         )
+
+
+def _overall(evaluation: dict) -> dict:
+    """Overall test figures of the model in a version's evaluation."""
+    return evaluation.get("results", {}).get("model", {}).get("overall", {})
 
 
 def _start(evaluation: dict) -> str | None:

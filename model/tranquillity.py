@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +44,10 @@ MAX_AGE_YEARS = 5
 TREND_YEARS = 5
 EARTH_RADIUS_M = 6_371_008.8
 CHUNK = 50_000
+# Camera queries reach a little beyond the cap (radians): what they find is then kept by
+# its distance in metres from `_haversine_m`, the one distance both paths use.
+_QUERY_RADIUS = NEAREST_CAP_M / EARTH_RADIUS_M * (1 + 1e-6)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 # Shown with every summary (user-facing text, in French).
 NOTES = (
@@ -64,10 +70,14 @@ FEATURES = (
     "tq_cameras_250m_undated",
     "tq_camera_nearest_m",
 )
+_FEATURE_COLUMNS = pd.Index(FEATURES)
+_CAMERA_FEATURES = FEATURES[2 * len(GROUPS) :]  # in the order `_cameras_one` gives them
 
 # Paris, Lyon and Marseille: statistics are published for the whole commune.
 _ARRONDISSEMENT = re.compile(r"(751(?:0[1-9]|1[0-9]|20))|(6938[1-9])|(132(?:0[1-9]|1[0-6]))")
 _WHOLE_COMMUNE = (None, "75056", "69123", "13055")
+# "str" resolved once: resolving the name costs more than building a one-code Series.
+_STR = pd.api.types.pandas_dtype("str")
 
 
 def _statistics_code(code) -> str:
@@ -81,7 +91,7 @@ def _statistics_code(code) -> str:
 def commune_for_statistics(codes: pd.Series | Sequence[str]) -> pd.Series:
     """The commune code used by commune-level statistics (arrondissements → 75056/69123/13055)."""
     index = codes.index if isinstance(codes, pd.Series) else None
-    return pd.Series([_statistics_code(c) for c in codes], index=index, dtype="str")
+    return pd.Series([_statistics_code(c) for c in codes], index=index, dtype=_STR)
 
 
 def departement_of(codes: pd.Series) -> pd.Series:
@@ -90,8 +100,100 @@ def departement_of(codes: pd.Series) -> pd.Series:
     return codes.str[:2].mask(codes.str.startswith("97"), codes.str[:3])
 
 
+def _departement(code: str) -> str:
+    """`departement_of` for one code."""
+    return code[:3] if code.startswith("97") else code[:2]
+
+
 def _to_radians(longitude: np.ndarray, latitude: np.ndarray) -> np.ndarray:
     return np.radians(np.column_stack([latitude, longitude]))
+
+
+def _haversine_m(lat1, lon1, cos_lat1, lat2, lon2, cos_lat2):
+    """Great-circle distance in metres between points in radians (scikit-learn's formula);
+    the cosines of the latitudes come precomputed: once per point and per camera."""
+    sin_lat = np.sin(0.5 * (lat1 - lat2))
+    sin_lon = np.sin(0.5 * (lon1 - lon2))
+    a = sin_lat * sin_lat + cos_lat1 * cos_lat2 * sin_lon * sin_lon
+    return 2 * np.arcsin(np.sqrt(a)) * EARTH_RADIUS_M
+
+
+def _longitude_reach(latitude: float, distance: float) -> float:
+    """Largest longitude difference (radians) of the points within `distance` of a latitude."""
+    farthest = abs(latitude) + distance
+    if farthest >= math.pi / 2:
+        return math.pi
+    # On the sphere sin(d/2)² ≥ cos φ1 · cos φ2 · sin(Δλ/2)², and cos φ2 ≥ cos(|φ1| + d).
+    ratio = math.sin(distance / 2) / math.sqrt(math.cos(latitude) * math.cos(farthest))
+    return math.pi if ratio >= 1 else 2 * math.asin(ratio) * 1.001
+
+
+def _day_and_year(dates) -> tuple[int | None, int]:
+    """Day (since 1970, None when unknown) and year of the one date of `dates`."""
+    value = next(iter(dates))
+    # Plain dates skip pandas (tens of µs); anything else goes the way `features` reads many.
+    if value is not pd.NaT and isinstance(value, date) and 1678 < value.year < 2262:
+        if getattr(value, "tzinfo", None) is None:
+            return value.toordinal() - _EPOCH_ORDINAL, value.year
+    if not isinstance(value, np.datetime64):
+        value = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="datetime64[D]")[0]
+    day = value.astype("datetime64[D]")
+    if np.isnat(day):
+        return None, -1
+    return int(day.astype("int64")), int(day.astype("datetime64[Y]").astype("int64")) + 1970
+
+
+class _CameraGrid:
+    """Cameras in bands of latitude sorted by longitude: the few near one point, without a tree."""
+
+    def __init__(self, latitude, longitude, cos_latitude, days, undated, height: float):
+        band = np.floor(latitude / height).astype("int64")
+        order = np.lexsort((longitude, band))
+        self.height = height
+        self.columns = tuple(
+            np.ascontiguousarray(c[order])
+            for c in (latitude, longitude, cos_latitude, days, undated)
+        )
+        band, sorted_longitude = band[order], self.columns[1]
+        starts = np.flatnonzero(np.r_[True, band[1:] != band[:-1]])
+        stops = np.r_[starts[1:], len(band)]
+        # Python lists: `bisect` on them is several times faster than np.searchsorted for one value.
+        self._bands = {
+            int(band[start]): (int(start), sorted_longitude[start:stop].tolist())
+            for start, stop in zip(starts, stops, strict=True)
+        }
+
+    def near(self, latitude: float, longitude: float, distance: float) -> tuple[np.ndarray, ...]:
+        """Latitude, longitude, its cosine, day in service and undated flag of the cameras that
+        may lie within `distance` (radians) of the point: a superset, to filter by distance."""
+        reach = distance * 1.001
+        width = _longitude_reach(latitude, reach)
+        if width >= math.pi:
+            spans = [(-math.inf, math.inf)]
+        else:
+            spans = [(longitude - width, longitude + width)]
+            if longitude - width < -math.pi:  # across the antimeridian
+                spans.append((longitude - width + 2 * math.pi, math.inf))
+            if longitude + width > math.pi:
+                spans.append((-math.inf, longitude + width - 2 * math.pi))
+        pieces = []
+        first = math.floor((latitude - reach) / self.height)
+        for band in range(first, math.floor((latitude + reach) / self.height) + 1):
+            entry = self._bands.get(band)
+            if entry is None:
+                continue
+            start, longitudes = entry
+            for low, high in spans:
+                i, j = bisect_left(longitudes, low), bisect_right(longitudes, high)
+                if i < j:
+                    pieces.append((start + i, start + j))
+        if len(pieces) == 1:
+            start, stop = pieces[0]
+            return tuple(c[start:stop] for c in self.columns)
+        index = (
+            np.concatenate([np.arange(a, b) for a, b in pieces]) if pieces else np.empty(0, "int64")
+        )
+        return tuple(c[index] for c in self.columns)
 
 
 @dataclass
@@ -104,6 +206,10 @@ class _YearTable:
 
     def __post_init__(self):
         self._row_of = {code: i for i, code in enumerate(self.codes)}
+
+    def row(self, code: str) -> int:
+        """Row of one code, -1 when absent."""
+        return self._row_of.get(code, -1)
 
     def rows(self, codes: Sequence[str]) -> np.ndarray:
         """Row of each code, -1 when absent."""
@@ -150,6 +256,22 @@ class _YearTable:
             used[fill] = years[fill] - back
         return value, used
 
+    def value(self, column: str, row: int, year: int) -> float:
+        """`at` for one row and year."""
+        matrix = self.values[column]
+        col = year - self.first_year
+        if row < 0 or not 0 <= col < matrix.shape[1]:
+            return math.nan
+        return float(matrix[row, col])
+
+    def latest_one(self, column: str, row: int, year: int) -> tuple[float, int]:
+        """`latest` for one row and year (-1 as the year when none)."""
+        for back in range(MAX_AGE_YEARS):
+            found = self.value(column, row, year - back)
+            if found == found:  # not NaN
+                return found, year - back
+        return math.nan, -1
+
 
 class Tranquillity:
     """Incident rates and camera coverage, loaded from `reference/tranquillity/`."""
@@ -175,8 +297,24 @@ class Tranquillity:
         coordinates = _to_radians(
             cameras["longitude"].to_numpy(float), cameras["latitude"].to_numpy(float)
         )
-        self._tree = BallTree(coordinates, metric="haversine") if len(cameras) else None
+        self._camera_lat = np.ascontiguousarray(coordinates[:, 0])
+        self._camera_lon = np.ascontiguousarray(coordinates[:, 1])
+        self._camera_cos_lat = np.cos(self._camera_lat)
+        # A tree answers many points at once; the grid answers one point without its overhead.
+        self._tree = self._grid = None
+        if len(cameras):
+            self._tree = BallTree(coordinates, metric="haversine")
+            self._grid = _CameraGrid(
+                self._camera_lat,
+                self._camera_lon,
+                self._camera_cos_lat,
+                self._camera_days,
+                self._camera_undated,
+                _QUERY_RADIUS,
+            )
         self.camera_count = len(cameras)
+        # The commune part of a summary depends on (code, year) only: computed once per pair.
+        self._incidents = lru_cache(maxsize=4096)(self._incidents_of)
 
     @classmethod
     def load(cls, reference_dir: str | Path) -> Tranquillity:
@@ -198,6 +336,18 @@ class Tranquillity:
 
     def features(self, longitude, latitude, dates, code_commune_stats) -> pd.DataFrame:
         """The `tq_*` features (float32, NaN = unknown) of points at dates, one row per point."""
+        try:
+            single = len(longitude) == len(latitude) == len(dates) == len(code_commune_stats) == 1
+        except TypeError:
+            single = False
+        if single:  # serving: one point, without the per-call overhead of the vectorised path
+            values = self._features_one(
+                np.asarray(longitude, dtype="float64")[0],
+                np.asarray(latitude, dtype="float64")[0],
+                *_day_and_year(dates),
+                _statistics_code(next(iter(code_commune_stats))),
+            )
+            return pd.DataFrame(values[np.newaxis, :], columns=_FEATURE_COLUMNS)
         longitude = np.asarray(longitude, dtype="float64")
         latitude = np.asarray(latitude, dtype="float64")
         dates = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="datetime64[D]")
@@ -247,18 +397,25 @@ class Tranquillity:
             nearest[where] = NEAREST_CAP_M
         if len(where) and self._tree is not None:
             points = _to_radians(longitude[where], latitude[where])
-            found, distances = self._tree.query_radius(
-                points, r=NEAREST_CAP_M / EARTH_RADIUS_M, return_distance=True
-            )
+            found = self._tree.query_radius(points, r=_QUERY_RADIUS)
             lengths = np.fromiter((len(f) for f in found), dtype="int64", count=len(found))
             if lengths.sum():
                 camera = np.concatenate(found)
-                metres = np.concatenate(distances) * EARTH_RADIUS_M
                 owner = np.repeat(np.arange(len(where)), lengths)
+                metres = _haversine_m(
+                    points[owner, 0],
+                    points[owner, 1],
+                    np.cos(points[:, 0])[owner],
+                    self._camera_lat[camera],
+                    self._camera_lon[camera],
+                    self._camera_cos_lat[camera],
+                )
                 day = dates[where].astype("int64")[owner]
                 is_undated = self._camera_undated[camera]
                 # A camera put in service after the date did not exist then.
-                in_service = is_undated | (self._camera_days[camera] <= day)
+                in_service = (metres <= NEAREST_CAP_M) & (
+                    is_undated | (self._camera_days[camera] <= day)
+                )
                 owner, metres, is_undated = (
                     owner[in_service],
                     metres[in_service],
@@ -277,46 +434,60 @@ class Tranquillity:
         out["tq_camera_nearest_m"] = nearest
         return out
 
+    def _features_one(
+        self, longitude, latitude, day: int | None, year: int, code: str
+    ) -> np.ndarray:
+        """`features` of one point (day since 1970, None when unknown): a float32 vector."""
+        row = self._communes.row(code) if day is not None else -1
+        rates, ages = [], []
+        for group in GROUPS:
+            # No look-ahead: the figures of the year before, at the latest.
+            value, used = self._communes.latest_one(f"{group}_rate", row, year - 1)
+            rates.append(value)
+            ages.append(year - used if used >= 0 else math.nan)
+        cameras = self._cameras_one(longitude, latitude, day, code)
+        return np.array(rates + ages + cameras, dtype="float32")
+
+    def _cameras_one(self, longitude, latitude, day: int | None, code: str) -> list[float]:
+        """`_cameras` of one point: counts within RADII_M, undated within 250 m, nearest."""
+        if (
+            day is None
+            or not (math.isfinite(longitude) and math.isfinite(latitude))
+            or code not in self._covered
+        ):
+            return [math.nan] * (len(RADII_M) + 2)
+        if self._grid is None:
+            return [0.0] * (len(RADII_M) + 1) + [NEAREST_CAP_M]
+        lat, lon = np.radians(latitude), np.radians(longitude)
+        cam_lat, cam_lon, cam_cos_lat, cam_day, cam_undated = self._grid.near(
+            float(lat), float(lon), _QUERY_RADIUS
+        )
+        metres = _haversine_m(lat, lon, np.cos(lat), cam_lat, cam_lon, cam_cos_lat)
+        in_service = (metres <= NEAREST_CAP_M) & (cam_undated | (cam_day <= day))
+        metres, undated = metres[in_service], cam_undated[in_service]
+        counts = [float(np.count_nonzero(metres <= r)) for r in RADII_M]
+        counts.append(float(np.count_nonzero(undated & (metres <= 250))))
+        nearest = min(NEAREST_CAP_M, float(metres.min())) if len(metres) else NEAREST_CAP_M
+        return counts + [nearest]
+
     def summary(self, longitude, latitude, code_commune_stats, on_date: date | None = None) -> dict:
         """What to show about one place at a date (default today): JSON-serialisable."""
         on_date = on_date or date.today()
         code = _statistics_code(code_commune_stats)
-        row = self.features([longitude], [latitude], [on_date], [code]).iloc[0]
-        commune_row = self._communes.rows([code])
-        departement = str(departement_of(pd.Series([code])).iloc[0])
-        dep_row = self._departements.rows([departement])
-        france_row = self._departements.rows(["FR"])
-        groups = {}
-        for group in GROUPS:
-            rate = _number(row[f"tq_{group}_rate"])
-            age = _number(row[f"tq_{group}_age"])
-            entry = {"label": GROUP_LABELS[group], "unit": GROUP_UNITS[group], "rate": None}
-            entry.update(year=None, percentile=None, departement_rate=None)
-            entry.update(ratio_to_departement=None, france_rate=None, trend_5y_pct=None, history={})
-            if rate is not None:
-                year = np.array([on_date.year - int(age)])
-                dep_rate = _number(self._departements.at(f"{group}_rate", dep_row, year)[0])
-                france = _number(self._departements.at(f"{group}_rate", france_row, year)[0])
-                percentile = self._communes.at(f"{group}_percentile", commune_row, year)[0]
-                history = {
-                    int(y): _number(
-                        self._communes.at(f"{group}_rate", commune_row, np.array([y]))[0]
-                    )
-                    for y in range(int(year[0]) - TREND_YEARS, int(year[0]) + 1)
-                }
-                history = {y: round(v, 2) for y, v in history.items() if v is not None}
-                before = history.get(int(year[0]) - TREND_YEARS)
-                entry.update(
-                    rate=round(rate, 2),
-                    year=int(year[0]),
-                    percentile=_number(percentile, 1),
-                    departement_rate=_number(dep_rate, 2),
-                    ratio_to_departement=_number(rate / dep_rate, 2) if dep_rate else None,
-                    france_rate=_number(france, 2),
-                    trend_5y_pct=_number(100 * (rate / before - 1), 1) if before else None,
-                    history={str(y): v for y, v in history.items()},
-                )
-            groups[group] = entry
+        day, year = _day_and_year([on_date])
+        point = self._cameras_one(
+            np.asarray([longitude], dtype="float64")[0],
+            np.asarray([latitude], dtype="float64")[0],
+            day,
+            code,
+        )
+        # As float32, like the features: the page shows what the model saw.
+        row = dict(zip(_CAMERA_FEATURES, np.array(point, dtype="float32").tolist(), strict=True))
+        # Copies: the cached entries must not change when a caller edits its answer.
+        incidents = {
+            group: {**entry, "history": dict(entry["history"])}
+            for group, entry in self._incidents(code, day is not None, year, on_date.year).items()
+        }
         covered = row["tq_cameras_250m"] == row["tq_cameras_250m"]  # not NaN
         cameras = {
             "covered": bool(code in self._covered),
@@ -329,13 +500,52 @@ class Tranquillity:
         }
         return {
             "code_commune_stats": code,
-            "departement": departement,
+            "departement": _departement(code),
             "on_date": on_date.isoformat(),
-            "incidents": groups,
+            "incidents": incidents,
             "cameras": cameras,
             "sources": self.sources.get("sources", []),
             "notes": list(NOTES) + ([] if cameras["covered"] else [NOTE_NOT_COVERED]),
         }
+
+    def _incidents_of(self, code: str, dated: bool, year: int, shown_year: int) -> dict:
+        """The incidents part of a summary: per group, the figures `features` uses and context."""
+        commune_row = self._communes.row(code) if dated else -1
+        dep_row = self._departements.row(_departement(code))
+        france_row = self._departements.row("FR")
+        groups = {}
+        for group in GROUPS:
+            column = f"{group}_rate"
+            value, used = self._communes.latest_one(column, commune_row, year - 1)
+            # The rate as the features give it (float32), so the page shows what the model saw.
+            rate = _number(np.float32(value))
+            entry = {"label": GROUP_LABELS[group], "unit": GROUP_UNITS[group], "rate": None}
+            entry.update(year=None, percentile=None, departement_rate=None)
+            entry.update(ratio_to_departement=None, france_rate=None, trend_5y_pct=None, history={})
+            if rate is not None:
+                # The year of the figures: as old as `features` finds them, from the year shown.
+                used = shown_year - (year - used)
+                dep_rate = _number(self._departements.value(column, dep_row, used))
+                france = _number(self._departements.value(column, france_row, used))
+                percentile = self._communes.value(f"{group}_percentile", commune_row, used)
+                history = {
+                    y: _number(self._communes.value(column, commune_row, y))
+                    for y in range(used - TREND_YEARS, used + 1)
+                }
+                history = {y: round(v, 2) for y, v in history.items() if v is not None}
+                before = history.get(used - TREND_YEARS)
+                entry.update(
+                    rate=round(rate, 2),
+                    year=used,
+                    percentile=_number(percentile, 1),
+                    departement_rate=_number(dep_rate, 2),
+                    ratio_to_departement=_number(rate / dep_rate, 2) if dep_rate else None,
+                    france_rate=_number(france, 2),
+                    trend_5y_pct=_number(100 * (rate / before - 1), 1) if before else None,
+                    history={str(y): v for y, v in history.items()},
+                )
+            groups[group] = entry
+        return groups
 
 
 def _number(value, digits: int | None = None) -> float | None:

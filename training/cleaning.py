@@ -2,7 +2,7 @@
 
 Rows are parsed here (malformed values reported with their reason, never silently
 dropped); mutations are then given the first rule that removes them, or none.
-`docs/CLEANING.md` documents every rule below.
+The README ("From DVF rows to single-home sales") documents every rule below.
 """
 
 from __future__ import annotations

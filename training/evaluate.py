@@ -15,8 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-METRICS = ("sales", "mdape", "pe10", "pe20", "median_ratio", "cod", "prd", "prb",
-           "coverage", "width")  # fmt: skip
+METRICS = (
+    "sales",
+    "mdape",
+    "pe10",
+    "pe20",
+    "median_ratio",
+    "cod",
+    "prd",
+    "prb",
+    "coverage",
+    "width",
+)
 
 
 def ratio_metrics(estimate, price, low=None, high=None) -> dict:
@@ -67,9 +77,12 @@ def breakdown(frame: pd.DataFrame, by, estimate="estimate", low="low", high="hig
     """Statistics per group of `frame` (columns price, estimate, low, high)."""
     rows = []
     for key, part in frame.groupby(by, observed=True, sort=True):
-        stats = ratio_metrics(part[estimate], part["price"],
-                              part[low] if low in part else None,
-                              part[high] if high in part else None)  # fmt: skip
+        stats = ratio_metrics(
+            part[estimate],
+            part["price"],
+            part[low] if low in part else None,
+            part[high] if high in part else None,
+        )
         key = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip([by] if isinstance(by, str) else by, key, strict=True)), **stats})
     return pd.DataFrame(rows)
@@ -85,7 +98,9 @@ def evaluate(test: pd.DataFrame) -> dict:
     """Overall, per département × type and per price decile (JSON-ready)."""
     test = test.assign(decile=price_decile(test["price"]))
     return {
-        "overall": ratio_metrics(test["estimate"], test["price"], test.get("low"), test.get("high")),
+        "overall": ratio_metrics(
+            test["estimate"], test["price"], test.get("low"), test.get("high")
+        ),
         "by_departement_type": breakdown(test, ["departement", "property_type"]).to_dict("records"),
         "by_price_decile": breakdown(test, "decile").to_dict("records"),
     }
@@ -93,9 +108,14 @@ def evaluate(test: pd.DataFrame) -> dict:
 
 # --- report -------------------------------------------------------------------------------
 
-TARGETS = {"mdape": ("≤", 0.12), "pe10": ("≥", 0.45), "pe20": ("≥", 0.72),
-           "median_ratio": ("in", (0.98, 1.02)), "cod": ("≤", 20.0),
-           "coverage": ("in", (0.78, 0.82))}  # fmt: skip
+TARGETS = {
+    "mdape": ("≤", 0.12),
+    "pe10": ("≥", 0.45),
+    "pe20": ("≥", 0.72),
+    "median_ratio": ("in", (0.98, 1.02)),
+    "cod": ("≤", 20.0),
+    "coverage": ("in", (0.78, 0.82)),
+}
 
 
 def meets(name: str, value) -> bool | None:
@@ -139,14 +159,29 @@ def table(rows: list[Mapping], keys: list[str], metrics=METRICS) -> str:
 def targets_table(results: Mapping[str, Mapping]) -> str:
     """Overall figures of each estimator next to the targets."""
     names = list(results)
-    lines = ["| metric | target | " + " | ".join(names) + " |",
-             "|---|---|" + "---|" * len(names)]  # fmt: skip
-    for metric in ("mdape", "pe10", "pe20", "median_ratio", "cod", "prd", "prb",
-                   "coverage", "width", "sales"):  # fmt: skip
+    lines = ["| metric | target | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for metric in (
+        "mdape",
+        "pe10",
+        "pe20",
+        "median_ratio",
+        "cod",
+        "prd",
+        "prb",
+        "coverage",
+        "width",
+        "sales",
+    ):
         how, bound = TARGETS.get(metric, ("", None))
-        target = "" if bound is None else (
-            f"{fmt(metric, bound[0])}–{fmt(metric, bound[1])}" if how == "in"
-            else f"{how} {fmt(metric, bound)}")  # fmt: skip
+        target = (
+            ""
+            if bound is None
+            else (
+                f"{fmt(metric, bound[0])}–{fmt(metric, bound[1])}"
+                if how == "in"
+                else f"{how} {fmt(metric, bound)}"
+            )
+        )
         cells = []
         for name in names:
             value = results[name]["overall"].get(metric)
@@ -157,7 +192,9 @@ def targets_table(results: Mapping[str, Mapping]) -> str:
     return "\n".join(lines)
 
 
-def write_plots(test: pd.DataFrame, results: Mapping, importance: pd.DataFrame, folder: Path) -> list[str]:
+def write_plots(
+    test: pd.DataFrame, results: Mapping, importance: pd.DataFrame, folder: Path
+) -> list[str]:
     """PNG plots of the evaluation; returns their file names."""
     import matplotlib
 
@@ -175,8 +212,11 @@ def write_plots(test: pd.DataFrame, results: Mapping, importance: pd.DataFrame, 
             d = pd.DataFrame(results[other]["by_price_decile"])
             ax.plot(d["decile"], d["median_ratio"], marker=".", alpha=0.6, label=other)
     ax.axhline(1.0, color="grey", lw=0.8)
-    ax.set(xlabel="décile de prix de vente", ylabel="ratio médian estimation / prix",
-           title="Ratio par décile de prix")  # fmt: skip
+    ax.set(
+        xlabel="décile de prix de vente",
+        ylabel="ratio médian estimation / prix",
+        title="Ratio par décile de prix",
+    )
     ax.legend()
     fig.tight_layout()
     fig.savefig(folder / "ratio_by_price_decile.png", dpi=90)
@@ -228,9 +268,12 @@ def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
         "",
         f"Test hors période : ventes du {period[0]} au {period[1]} "
         f"({results['model']['overall']['sales']} ventes), modèle entraîné sur les ventes "
-        f"antérieures (jusqu'au {evaluation['train_until']}). Fourchette à 80 % calibrée sur "
-        f"les ventes du {evaluation['calibration_period'][0]} au "
-        f"{evaluation['calibration_period'][1]}, qui précèdent le test.",
+        f"antérieures au test (jusqu'au {evaluation['calibration_period'][1]}). Fourchette à "
+        f"80 % : quantiles des erreurs, par département × type, d'un modèle entraîné jusqu'au "
+        f"{evaluation['train_until']} sur les ventes du {evaluation['calibration_period'][0]} au "
+        f"{evaluation['calibration_period'][1]}, qui précèdent le test. Le modèle enregistré est "
+        "ensuite réentraîné sur toutes les ventes, ses fourchettes calibrées sur les erreurs "
+        "hors période de l'année de test.",
         "",
         "Variables de chaque vente calculées uniquement à partir des ventes strictement "
         "antérieures à sa date (ventes voisines, immeuble, revente, indice de marché).",
@@ -239,7 +282,12 @@ def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
         "",
         targets_table(results),
         "",
-        "- `model` : le modèle complet ; `without_tranquillity` : le même sans les variables "
+        "- `model` : le modèle complet, chaque vente test voyant les ventes antérieures à sa "
+        "date, hors ventes signalées aberrantes ; `model_including_flagged` : le même, ventes "
+        "signalées aberrantes comprises ; `model_frozen_history` : le même modèle tel que "
+        "déployé au début du test "
+        "(ventes et indice de marché arrêtés à cette date, indice maintenu à son dernier "
+        "mois) ; `without_tranquillity` : le même sans les variables "
         "`tq_*` (ablation) ; `attributes_lightgbm` : LightGBM sur attributs et coordonnées "
         "seulement ; `commune_median` : médiane €/m² commune × type × surface.",
         "",
@@ -255,9 +303,12 @@ def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
     for name in results:
         if name == "model":
             continue
-        lines += [f"## {name}, par département × type", "",
-                  table(results[name]["by_departement_type"], ["departement", "property_type"]),
-                  ""]  # fmt: skip
+        lines += [
+            f"## {name}, par département × type",
+            "",
+            table(results[name]["by_departement_type"], ["departement", "property_type"]),
+            "",
+        ]
     if evaluation.get("notes"):
         lines += ["## Notes", ""] + [f"- {note}" for note in evaluation["notes"]] + [""]
     lines += ["## Graphiques", ""] + [f"![{name}](plots/{name})" for name in plots] + [""]

@@ -18,10 +18,22 @@ from model.property import InvalidProperty, Property
 from model.registry import read_champion
 from model.settings import layout as make_layout
 
-OUTPUT_COLUMNS = ("estimate", "estimate_low", "estimate_high", "price_per_m2", "model_version",
-                  "error")  # fmt: skip
-REQUIRED = ("date_mutation", "type_local", "surface_reelle_bati", "nombre_pieces_principales",
-            "longitude", "latitude")  # fmt: skip
+OUTPUT_COLUMNS = (
+    "estimate",
+    "estimate_low",
+    "estimate_high",
+    "price_per_m2",
+    "model_version",
+    "error",
+)
+REQUIRED = (
+    "date_mutation",
+    "type_local",
+    "surface_reelle_bati",
+    "nombre_pieces_principales",
+    "longitude",
+    "latitude",
+)
 TYPES = {"maison": "house", "appartement": "apartment"}
 # Property field → the DVF column it comes from (to name bad fields in the user's terms).
 DVF_NAMES = {
@@ -84,8 +96,9 @@ def predict_rows(estimator, header: list[str], rows: Iterable[list[str]]) -> Ite
     def flush():
         props = [p for _, _, p, _ in batch if p is not None]
         parcels = [parcel for _, _, p, parcel in batch if p is not None]
-        results = iter(estimator.estimate_many(props, explain=False, parcel_ids=parcels)
-                       if props else [])  # fmt: skip
+        results = iter(
+            estimator.estimate_many(props, explain=False, parcel_ids=parcels) if props else []
+        )
         for fields, error, prop, _ in batch:
             extra = ["", "", "", "", estimator.version, error or ""]
             if prop is not None:
@@ -93,8 +106,12 @@ def predict_rows(estimator, header: list[str], rows: Iterable[list[str]]) -> Ite
                 if hasattr(result, "code"):
                     extra[5] = f"outside coverage ({result.code}): {result.reason}"
                 else:
-                    extra[:4] = [_number(result.value), _number(result.low), _number(result.high),
-                                 _number(result.price_per_m2)]  # fmt: skip
+                    extra[:4] = [
+                        _number(result.value),
+                        _number(result.low),
+                        _number(result.high),
+                        _number(result.price_per_m2),
+                    ]
             yield fields + extra
         batch.clear()
 
@@ -112,7 +129,9 @@ def predict_rows(estimator, header: list[str], rows: Iterable[list[str]]) -> Ite
                 error = describe(exc)
         parcel = None
         if prop is not None:
-            parcel = (dict(zip(header, fields, strict=True)).get("id_parcelle") or "").strip() or None
+            parcel = (
+                dict(zip(header, fields, strict=True)).get("id_parcelle") or ""
+            ).strip() or None
         batch.append((fields, error, prop, parcel))
         if len(batch) >= CHUNK:
             yield from flush()
@@ -173,5 +192,7 @@ def predict(ctx, source, target, version) -> None:
         raise click.ClickException(f"no model version {version!r} in {models_dir}")
     estimator = Estimator.load(models_dir / version)
     counts = run_predict(estimator, Path(source), Path(target))
-    click.echo(f"{counts['rows']} rows: {counts['estimated']} estimated, {counts['errors']} "
-               f"with an error (see the `error` column) → {target} (model {version})")  # fmt: skip
+    click.echo(
+        f"{counts['rows']} rows: {counts['estimated']} estimated, {counts['errors']} "
+        f"with an error (see the `error` column) → {target} (model {version})"
+    )

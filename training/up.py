@@ -26,7 +26,7 @@ def up(ctx: click.Context, departements: str, port: int, retrain: bool) -> None:
     for step in STEPS:
         command = group.get_command(ctx, step)
         if command is None:
-            click.echo(f"immoval up: step '{step}' is not available yet; stopped after the steps before it.")
+            click.echo(f"immoval up: step '{step}' is not available; stopped before it.")
             return
         if step == "train" and not retrain and (paths.models / "champion").exists():
             click.echo("immoval up: a champion model exists; not retraining (use --retrain).")

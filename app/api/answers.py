@@ -167,10 +167,17 @@ def evaluation_metrics(evaluation: Any) -> dict | None:
         "test_period": jsonable(evaluation.get("test_period")),
         "overall": jsonable(model.get("overall")),
         "by_departement_type": jsonable(model.get("by_departement_type")),
-        "baselines": {name: jsonable(value.get("overall")) for name, value in results.items()
-                      if name != "model" and isinstance(value, Mapping) and "overall" in value},
+        # `model_*` results are the same model scored another way (flagged sales included,
+        # history frozen at the test start); the others are baselines and ablations.
+        "variants": _overall_of(results, lambda name: name.startswith("model_")),
+        "baselines": _overall_of(results, lambda name: not name.startswith("model")),
     }
     return metrics
+
+
+def _overall_of(results: Mapping, keep) -> dict:
+    return {name: jsonable(value.get("overall")) for name, value in results.items()
+            if keep(name) and isinstance(value, Mapping) and "overall" in value}
 
 
 def field_errors(errors: list[FieldError]) -> list[dict]:

@@ -61,12 +61,14 @@ class _Reader:
                                               {"allowed": list(allowed)}))
             elif len(values) > 1:
                 self.errors.append(FieldError(name, "type", "must be given once"))
+            elif not values[0].strip():
+                # `?code_commune=` is a mistake to report, not a parameter left out.
+                self.errors.append(FieldError(name, "type", "must not be empty"))
             else:
                 self.values[name] = values[0]
 
     def _get(self, name: str) -> str | None:
-        value = self.values.get(name)
-        return value if value and value.strip() else None
+        return self.values.get(name)
 
     def number(self, name: str, low: float, high: float) -> float | None:
         raw = self._get(name)

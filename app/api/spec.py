@@ -66,6 +66,13 @@ PROPERTY_REQUEST = {
     "required": ["property_type", "living_area_m2", "rooms"],
     "anyOf": [{"required": ["address"]}, {"required": ["latitude", "longitude"]}],
     "additionalProperties": False,
+    "examples": [
+        {"property_type": "apartment", "living_area_m2": 52.5, "rooms": 3,
+         "address": "10 rue de Rivoli, 75004 Paris"},
+        {"property_type": "house", "living_area_m2": 110, "rooms": 5, "land_area_m2": 450,
+         "outbuildings": 1, "latitude": 50.6292, "longitude": 3.0573,
+         "valuation_date": "2025-03-01"},
+    ],
 }
 
 FIELD_ERROR = {
@@ -252,8 +259,9 @@ BATCH_REQUEST = {
                        "description": "Each item as the body of POST /estimates "
                        "(PropertyRequest). A bad item gets its own error in `results`; "
                        "it does not fail the batch."},
-        "explain": {"type": "boolean", "default": True,
-                    "description": "Include contributions in € (slower)."},
+        "explain": {"type": "boolean", "default": False,
+                    "description": "Include contributions in € and 5 comparables per home "
+                    "(about 4 ms per home instead of 0.2 ms)."},
     },
     "required": ["properties"],
     "additionalProperties": False,
@@ -458,7 +466,8 @@ def build_spec(server_url: str = "/api/v1") -> dict:
                             "type": ["object", "null"],
                             "description": "Out-of-time evaluation: MdAPE, PE10, PE20, median "
                             "ratio, COD, PRD, range coverage... on the test period, for the "
-                            "model (`overall`) and the baselines.",
+                            "model (`overall`), its variants (`model_*`: flagged sales "
+                            "included, history frozen at the test start) and the baselines.",
                         },
                     },
                     "required": ["version", "data_until", "departements", "training_window",

@@ -14,6 +14,7 @@ from app.errors import error_response
 from app.geocoding import Location
 from app.model_store import ModelUnavailable, get_estimator
 from app.requests import ESTIMATE_FIELDS, parse_estimate_request
+from model.estimator import OutsideCoverage
 from model.property import FieldError, InvalidProperty
 
 bp.before_request(access.authenticate)
@@ -28,9 +29,12 @@ def _invalid(exc: InvalidProperty):
                           fields=answers.field_errors(exc.errors))
 
 
-def _outside(exc) -> dict:
-    return answers.error_body(422, str(getattr(exc, "reason", exc)),
-                              code=str(getattr(exc, "code", "outside_coverage")))
+def _outside(exc: OutsideCoverage) -> dict:
+    return answers.error_body(422, exc.reason, code=exc.code)
+
+
+def _outside_response(exc: OutsideCoverage):
+    return error_response(422, exc.reason, code=exc.code)
 
 
 def _json_body():
@@ -58,12 +62,6 @@ def _geocode(address: str) -> Location | None:
     return get_geocoder().geocode(address)
 
 
-def _outside_coverage_type():
-    from model.estimator import OutsideCoverage
-
-    return OutsideCoverage
-
-
 def _point_location(point: PointQuery) -> Location:
     """The place of a GET query (its coordinates win over its address)."""
     if point.latitude is not None and point.longitude is not None:
@@ -83,9 +81,8 @@ def create_estimate():
     estimator = _estimator()
     try:
         estimate = estimator.estimate(prop)
-    except _outside_coverage_type() as exc:
-        body = _outside(exc)
-        return error_response(422, body["message"], code=body["code"])
+    except OutsideCoverage as exc:
+        return _outside_response(exc)
     return jsonify(answers.estimate_answer(estimate, prop, location, estimator))
 
 
@@ -107,10 +104,9 @@ def create_estimate_batch():
         else:
             valid.append((index, prop, location))
     estimator = _estimator()
-    outside_type = _outside_coverage_type()
     estimates = estimator.estimate_many([p for _, p, _ in valid], explain=explain) if valid else []
     for (index, prop, location), estimate in zip(valid, estimates, strict=True):
-        if isinstance(estimate, outside_type):
+        if isinstance(estimate, OutsideCoverage):
             results[index] = {"index": index, "status": 422, "error": _outside(estimate)}
         else:
             results[index] = {"index": index, "status": 200,
@@ -139,7 +135,8 @@ def _batch_request(data) -> tuple[list, bool]:
         errors.append(FieldError("properties", "range",
                                  f"must hold between 1 and {spec.BATCH_MAX} properties",
                                  {"min": 1, "max": spec.BATCH_MAX}))
-    explain = data.get("explain", True)
+    # Explanations cost ~20 times the estimate itself: a batch asks for them explicitly.
+    explain = data.get("explain", False)
     if not isinstance(explain, bool):
         errors.append(FieldError("explain", "type", "must be true or false"))
     if errors:
@@ -164,9 +161,8 @@ def list_comparables():
             radius_m=query.radius_m,
             limit=query.limit,
         )
-    except _outside_coverage_type() as exc:
-        body = _outside(exc)
-        return error_response(422, body["message"], code=body["code"])
+    except OutsideCoverage as exc:
+        return _outside_response(exc)
     return jsonify({
         "comparables": [answers.comparable_answer(c) for c in comparables],
         "location": answers.location_answer(location),
@@ -186,9 +182,8 @@ def get_neighbourhood():
         summary = estimator.neighbourhood(location.latitude, location.longitude,
                                           code_commune=code, on=query.on)
         history = estimator.market_history(code) if code else []
-    except _outside_coverage_type() as exc:
-        body = _outside(exc)
-        return error_response(422, body["message"], code=body["code"])
+    except OutsideCoverage as exc:
+        return _outside_response(exc)
     return jsonify({
         "location": answers.location_answer(location),
         "code_commune": code,

@@ -94,9 +94,16 @@ def tranquillity_panel(summary: dict | None) -> dict | None:
     if not summary:
         return None
     groups = []
+    # Paris is a département of one commune: comparing it with itself says nothing.
+    whole_departement = summary.get("departement") == "75"
     for key, g in (summary.get("incidents") or {}).items():
         rate = g.get("rate")
         ratio = g.get("ratio_to_departement")
+        scope = "du département"
+        if whole_departement:
+            france = g.get("france_rate")
+            ratio = rate / france if rate is not None and france else None
+            scope = "nationale"
         trend = g.get("trend_5y_pct")
         groups.append({
             "key": key,
@@ -106,8 +113,10 @@ def tranquillity_panel(summary: dict | None) -> dict | None:
             "unit": g.get("unit", ""),
             "year": g.get("year"),
             "departement_rate": french.number(g["departement_rate"], 1)
-            if g.get("departement_rate") is not None else None,
-            "comparison": _comparison(ratio),
+            if g.get("departement_rate") is not None and not whole_departement else None,
+            "comparison": _comparison(ratio, scope),
+            "france_rate": french.number(g["france_rate"], 1)
+            if g.get("france_rate") is not None else None,
             "percentile": french.number(g["percentile"]) if g.get("percentile") is not None
             else None,
             "trend": _trend(trend),
@@ -136,14 +145,14 @@ def tranquillity_panel(summary: dict | None) -> dict | None:
     return {"groups": groups, "cameras": camera_text, "sources": sources}
 
 
-def _comparison(ratio: float | None) -> str | None:
+def _comparison(ratio: float | None, scope: str = "du département") -> str | None:
     if ratio is None:
         return None
     if ratio < 0.8:
-        return "inférieur à la moyenne du département"
+        return f"inférieur à la moyenne {scope}"
     if ratio > 1.25:
-        return "supérieur à la moyenne du département"
-    return "proche de la moyenne du département"
+        return f"supérieur à la moyenne {scope}"
+    return f"proche de la moyenne {scope}"
 
 
 def _trend(pct: float | None) -> str | None:

@@ -75,7 +75,7 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
          "land_area_m2": 400},
     ]
     response = client.post("/api/v1/estimates/batch", headers=bearer(key),
-                           json={"properties": items})
+                           json={"properties": items, "explain": True})
     body = assert_documented(response, "/estimates/batch", "post")
     assert response.status_code == 200
     assert [r["index"] for r in body["results"]] == list(range(len(items)))
@@ -83,9 +83,14 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
     assert body["summary"] == {"estimated": 2, "invalid": 3, "outside_coverage": 1}
     assert body["results"][1]["error"]["fields"][0]["field"] == "rooms"
     assert body["results"][3]["error"]["fields"][0]["code"] == "not_found"
-    # The same home gets the same value alone or in a batch.
+    assert body["results"][0]["explanation"]["contributions"]
+    # The same home gets the same value alone or in a batch, explained or not.
     single = client.post("/api/v1/estimates", headers=bearer(key), json=good).get_json()
     assert body["results"][0]["estimate"]["value"] == single["estimate"]["value"]
+    fast = client.post("/api/v1/estimates/batch", headers=bearer(key),
+                       json={"properties": [good]}).get_json()["results"][0]
+    assert fast["estimate"]["value"] == single["estimate"]["value"]
+    assert fast["explanation"]["contributions"] == []
 
 
 def test_comparables_respect_the_filters(client, key, place):

@@ -8,6 +8,7 @@ refused with a 4xx. Seeded, so a failure reproduces.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -28,7 +29,9 @@ from schemathesis.specs.openapi.checks import (
 from tests.integration.api_helpers import bearer, create_key
 
 # Cases per operation and mode; operations without inputs (health, the spec) run once.
-EXAMPLES = 140
+# IMMOVAL_FUZZ_EXAMPLES and IMMOVAL_FUZZ_SEED run a deeper or different search by hand.
+EXAMPLES = int(os.environ.get("IMMOVAL_FUZZ_EXAMPLES", 140))
+SEED = int(os.environ.get("IMMOVAL_FUZZ_SEED", 20261126))
 MINIMUM_CASES = 1000
 
 CHECKS = [
@@ -83,7 +86,7 @@ def _fuzz(operation, mode: GenerationMode, key: str) -> int:
     """Send generated cases to one operation; how many were sent."""
     sent = 0
 
-    @seed(20261126)
+    @seed(SEED)
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -105,9 +108,8 @@ def test_valid_homes_near_covered_places_get_an_estimate_or_a_reason(fuzz_target
     """Random valid homes within ~10 km of covered cities: 200 (or 422 at sea, abroad...)."""
     from hypothesis import strategies as st
 
-    from tests.integration.api_helpers import PLACES, assert_documented
-
     from app.model_store import get_estimator
+    from tests.integration.api_helpers import PLACES, assert_documented
 
     app, key = fuzz_target
     client = app.test_client()

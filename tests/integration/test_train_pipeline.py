@@ -27,17 +27,32 @@ def estimator(bundle_dir):
 
 
 def _flat(**overrides):
-    data = {"property_type": "apartment", "living_area_m2": 55, "rooms": 3,
-            "latitude": 48.8635, "longitude": 2.3627, "valuation_date": "2025-06-01"}  # fmt: skip
+    data = {
+        "property_type": "apartment",
+        "living_area_m2": 55,
+        "rooms": 3,
+        "latitude": 48.8635,
+        "longitude": 2.3627,
+        "valuation_date": "2025-06-01",
+    }
     data.update(overrides)
     return Property.from_mapping(data, today=date(2025, 6, 1))
 
 
 def test_bundle_holds_what_serving_and_auditors_need(bundle_dir):
-    for name in ("model.txt", "metadata.json", "evaluation.md", "sales.parquet",
-                 "market_index.parquet", "commune_history.parquet", "reference/communes.parquet",
-                 "plots/ratio_by_price_decile.png", "plots/range_coverage.png",
-                 "plots/feature_importance.png", "plots/error_by_departement_type.png"):  # fmt: skip
+    for name in (
+        "model.txt",
+        "metadata.json",
+        "evaluation.md",
+        "sales.parquet",
+        "market_index.parquet",
+        "commune_history.parquet",
+        "reference/communes.parquet",
+        "plots/ratio_by_price_decile.png",
+        "plots/range_coverage.png",
+        "plots/feature_importance.png",
+        "plots/error_by_departement_type.png",
+    ):
         assert (bundle_dir / name).is_file(), name
     meta = json.loads((bundle_dir / "metadata.json").read_text())
     assert meta["data_until"] == "2024-12-31"
@@ -64,7 +79,9 @@ def test_estimate_of_a_paris_flat(estimator):
     assert result.market_period == "2024-12"
     assert result.model_version == estimator.version and result.data_until == date(2024, 12, 31)
     assert result.confidence in ("high", "medium", "low")
-    assert len(result.comparables) == 5 and all(isinstance(c, Comparable) for c in result.comparables)
+    assert len(result.comparables) == 5 and all(
+        isinstance(c, Comparable) for c in result.comparables
+    )
     distances = [c.distance_m for c in result.comparables]
     assert distances == sorted(distances) and distances[-1] < 1000
     assert all(c.property_type == "apartment" for c in result.comparables)
@@ -96,9 +113,16 @@ def test_outside_coverage(estimator):
 
 
 def test_comparables_history_and_neighbourhood(estimator):
-    found = estimator.comparables(48.8635, 2.3627, property_type="apartment",
-                                  living_area_range=(40, 70), rooms_range=(2, 3),
-                                  date_from=date(2024, 1, 1), radius_m=600, limit=8)  # fmt: skip
+    found = estimator.comparables(
+        48.8635,
+        2.3627,
+        property_type="apartment",
+        living_area_range=(40, 70),
+        rooms_range=(2, 3),
+        date_from=date(2024, 1, 1),
+        radius_m=600,
+        limit=8,
+    )
     assert 0 < len(found) <= 8
     assert all(40 <= c.living_area_m2 <= 70 and c.date >= date(2024, 1, 1) for c in found)
     assert all(c.distance_m <= 600 for c in found)
@@ -120,4 +144,3 @@ def test_models_and_promote_commands(model_home, runner):
     assert "*" in result.output and "2024-01-01" in result.output
     result = runner.invoke(main, ["--home", str(model_home), "promote", "nope"])
     assert result.exit_code != 0 and "no model version" in result.output
-

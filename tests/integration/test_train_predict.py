@@ -6,9 +6,19 @@ import csv
 
 from training.cli import main
 
-HEADER = ["ref", "date_mutation", "type_local", "surface_reelle_bati",
-          "nombre_pieces_principales", "surface_terrain", "longitude", "latitude",
-          "code_commune", "id_parcelle", "note"]  # fmt: skip
+HEADER = [
+    "ref",
+    "date_mutation",
+    "type_local",
+    "surface_reelle_bati",
+    "nombre_pieces_principales",
+    "surface_terrain",
+    "longitude",
+    "latitude",
+    "code_commune",
+    "id_parcelle",
+    "note",
+]
 ROWS = [
     ["a", "2025-03-01", "Appartement", "55", "3", "", "2.3627", "48.8635", "75103", "", "x;y"],
     ["b", "2025-03-01", "Appartement", "5", "3", "", "2.3627", "48.8635", "75103", "", ""],
@@ -27,8 +37,10 @@ def _run(model_home, runner, tmp_path, rows, header=HEADER, extra=()):
         writer.writerows(rows)
         for line in extra:
             handle.write(line + "\n")
-    result = runner.invoke(main, ["--home", str(model_home), "predict", "--input", str(source),
-                                  "--output", str(target)])  # fmt: skip
+    result = runner.invoke(
+        main,
+        ["--home", str(model_home), "predict", "--input", str(source), "--output", str(target)],
+    )
     return result, target
 
 
@@ -68,10 +80,18 @@ def test_same_home_same_estimate_as_the_estimator(model_home, runner, tmp_path):
         row = next(csv.DictReader(handle))
     models = layout(model_home).models
     estimator = Estimator.load(models / read_champion(models))
-    prop = Property.from_mapping({"property_type": "apartment", "living_area_m2": 55, "rooms": 3,
-                                  "latitude": 48.8635, "longitude": 2.3627,
-                                  "valuation_date": "2025-03-01", "code_commune": "75103"},
-                                 today=date(2025, 3, 1))  # fmt: skip
+    prop = Property.from_mapping(
+        {
+            "property_type": "apartment",
+            "living_area_m2": 55,
+            "rooms": 3,
+            "latitude": 48.8635,
+            "longitude": 2.3627,
+            "valuation_date": "2025-03-01",
+            "code_commune": "75103",
+        },
+        today=date(2025, 3, 1),
+    )
     assert float(row["estimate"]) == estimator.estimate(prop).value
 
 

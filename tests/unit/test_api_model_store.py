@@ -22,6 +22,7 @@ class FakeBundles(ModelStore):
         self.champion: str | None = None
         self.load_seconds = load_seconds
         self.broken: set[str] = set()
+        self.unusable: set[str] = set()
         self.loads: list[str] = []
 
     def _champion_version(self):
@@ -33,6 +34,10 @@ class FakeBundles(ModelStore):
         if version in self.broken:
             raise ValueError(f"corrupt bundle {version}")
         return f"estimator {version}"
+
+    def _check(self, version, estimator):
+        if version in self.unusable:
+            raise RuntimeError(f"{version} loads but cannot estimate")
 
 
 def wait_until(condition, timeout=5.0):
@@ -111,3 +116,14 @@ def test_a_vanished_pointer_keeps_the_current_model():
     store.get()
     store.champion = None
     assert store.get() == "estimator v1"
+
+
+def test_a_bundle_that_loads_but_cannot_estimate_is_not_switched_to():
+    store = FakeBundles()
+    store.champion = "v1"
+    store.get()
+    store.unusable.add("v2")
+    store.champion = "v2"
+    store.get()
+    wait_until(lambda: store._failed is not None)
+    assert store.get() == "estimator v1" and store.version == "v1"

@@ -58,6 +58,8 @@ def test_comparables_by_address():
           "date_to": "2024-01-01"}, {"date_to": "range"}),
         ({"latitude": "48", "longitude": "2", "surface": "50"}, {"surface": "unknown"}),
         ({"address": "x" * 201}, {"address": "range"}),
+        ({"latitude": "48", "longitude": "2", "rooms_min": " "}, {"rooms_min": "type"}),
+        ({"latitude": "", "longitude": "2"}, {"latitude": "type"}),
     ],
 )
 def test_bad_comparables_parameters_are_named(args, expected):
@@ -79,7 +81,7 @@ def test_neighbourhood_query():
                                                 "code_commune": "2A004"})).code_commune == "2A004"
 
 
-@pytest.mark.parametrize("code", ["3417", "341720", "ABCDE", "٣٤١٧٢"])
+@pytest.mark.parametrize("code", ["3417", "341720", "ABCDE", "٣٤١٧٢", "", " "])
 def test_neighbourhood_refuses_malformed_commune_codes(code):
     found = errors_of(parse_neighbourhood_query, {"latitude": "43", "longitude": "3",
                                                   "code_commune": code})

@@ -90,7 +90,7 @@ def test_unknown_fields_are_reported_when_fields_are_restricted():
     [("living_area_m2", "45"), ("rooms", "2"), ("rooms", 2.5), ("rooms", True),
      ("latitude", "48.8"), ("property_type", 1), ("valuation_date", 20240101),
      ("valuation_date", "20240101"), ("valuation_date", "2024-W01-1"), ("address", ["x"]),
-     ("land_area_m2", False)],
+     ("land_area_m2", False), ("address", ""), ("valuation_date", "")],
 )
 def test_typed_requests_refuse_values_of_the_wrong_json_type(field, value):
     data = {**BASE, "latitude": 48.8, "longitude": 2.3, field: value}
@@ -119,3 +119,8 @@ def test_an_overlong_address_is_refused_before_geocoding():
 def test_a_body_that_is_not_an_object():
     for body in ([], "text", 3, None):
         assert errors_of(body) == {"body": "type"}
+
+
+def test_typed_requests_refuse_an_overlong_address_even_beside_coordinates():
+    data = {**BASE, "latitude": 48.8, "longitude": 2.3, "address": "x" * 201}
+    assert errors_of(data, typed=True) == {"address": "range"}

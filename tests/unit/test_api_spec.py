@@ -74,3 +74,18 @@ def test_a_property_request_needs_a_place():
     assert validator.is_valid({**base, "latitude": 45, "longitude": 3})
     assert validator.is_valid({**base, "address": "1 place Bellecour, Lyon"})
     assert not validator.is_valid({**base, "address": "x", "surface": 3})
+
+
+def test_the_documented_examples_are_valid_requests():
+    from datetime import date
+
+    from app.geocoding import Location
+    from app.requests import parse_estimate_request
+
+    validator = Draft202012Validator(spec.PROPERTY_REQUEST,
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    somewhere = Location(48.8555, 2.3604, "housenumber", "offline-ban")
+    for example in spec.PROPERTY_REQUEST["examples"]:
+        assert validator.is_valid(example)
+        parse_estimate_request(example, lambda _: somewhere, allowed_fields=ESTIMATE_FIELDS,
+                               typed=True, today=date(2025, 6, 1))

@@ -14,8 +14,13 @@ def _booster(seed=3):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(500, 4))
     y = x[:, 0] * 2 + np.sin(x[:, 1]) + rng.normal(0, 0.1, 500)
-    params = {"objective": "regression", "verbosity": -1, "seed": seed, "deterministic": True,
-              "num_threads": 1}  # fmt: skip
+    params = {
+        "objective": "regression",
+        "verbosity": -1,
+        "seed": seed,
+        "deterministic": True,
+        "num_threads": 1,
+    }
     return lgb.train(params, lgb.Dataset(x, y), num_boost_round=20), x
 
 
@@ -25,9 +30,15 @@ def test_round_trip(tmp_path):
     reference.mkdir()
     (reference / "communes.parquet").write_bytes(b"not really parquet")
     table = pd.DataFrame({"a": [1, 2], "b": ["x", None]})
-    path = bundle_format.write_bundle(tmp_path / "models", "v1", booster, {"features": ["f"]},
-                                      {"t.parquet": table}, reference_dir=reference,
-                                      files={"evaluation.md": "# hi", "plots/p.png": b"\x89PNG"})  # fmt: skip
+    path = bundle_format.write_bundle(
+        tmp_path / "models",
+        "v1",
+        booster,
+        {"features": ["f"]},
+        {"t.parquet": table},
+        reference_dir=reference,
+        files={"evaluation.md": "# hi", "plots/p.png": b"\x89PNG"},
+    )
     loaded = bundle_format.read_bundle(path)
     np.testing.assert_array_equal(loaded.booster.predict(x), booster.predict(x))
     assert loaded.metadata["version"] == "v1" and loaded.metadata["features"] == ["f"]

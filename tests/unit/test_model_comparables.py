@@ -34,7 +34,9 @@ def _haversine(lat1, lon1, lat2, lon2):
 def test_matches_brute_force_on_every_sale():
     pool, lat, lon, dates, types = _pool()
     k = 7
-    rows, dist = nearest_earlier(pool, to_xyz(lat, lon), dates.astype("int64"), type_codes(types), k)
+    rows, dist = nearest_earlier(
+        pool, to_xyz(lat, lon), dates.astype("int64"), type_codes(types), k
+    )
     for i in range(0, len(lat), 37):
         earlier = np.flatnonzero((dates < dates[i]) & (types == types[i]))
         d = _haversine(lat[i], lon[i], lat[earlier], lon[earlier])
@@ -49,7 +51,9 @@ def test_matches_brute_force_on_every_sale():
 
 def test_first_day_sales_have_no_neighbours():
     pool, lat, lon, dates, types = _pool()
-    rows, dist = nearest_earlier(pool, to_xyz(lat, lon), dates.astype("int64"), type_codes(types), 5)
+    rows, dist = nearest_earlier(
+        pool, to_xyz(lat, lon), dates.astype("int64"), type_codes(types), 5
+    )
     first = dates == dates.min()
     assert (rows[first] == -1).all() and np.isinf(dist[first]).all()
 

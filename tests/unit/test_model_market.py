@@ -75,5 +75,18 @@ def test_round_trip_through_a_frame():
     again = MarketIndex.from_frame(index.to_frame())
     months = np.arange(index.first_month + 1, index.last_month + 3)
     n = len(months)
-    np.testing.assert_array_equal(index.level_before(["34"] * n, ["house"] * n, months),
-                                  again.level_before(["34"] * n, ["house"] * n, months))
+    np.testing.assert_array_equal(
+        index.level_before(["34"] * n, ["house"] * n, months),
+        again.level_before(["34"] * n, ["house"] * n, months),
+    )
+
+
+def test_until_equals_fitting_on_the_earlier_data_only():
+    dates, prices = _market()
+    index = fit(dates, prices)
+    cutoff = np.datetime64("2023-01-01")
+    early = dates < cutoff
+    refit = fit(dates[early], prices[early])
+    cut = index.until(refit.last_month)
+    assert cut.last_month == refit.last_month
+    np.testing.assert_array_equal(cut.levels[("34", "house")], refit.levels[("34", "house")])

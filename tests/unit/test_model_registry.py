@@ -12,10 +12,24 @@ from model import registry
 def _version(models, name, mdape, period=("2024-01-01", "2024-12-31")):
     folder = models / name
     folder.mkdir(parents=True)
-    meta = {"version": name, "data_until": period[1],
-            "evaluation": {"test_period": list(period),
-                           "model": {"overall": {"mdape": mdape, "pe10": 0.5, "pe20": 0.8,
-                                                 "coverage": 0.8, "sales": 100}}}}  # fmt: skip
+    meta = {
+        "version": name,
+        "data_until": period[1],
+        "evaluation": {
+            "test_period": list(period),
+            "results": {
+                "model": {
+                    "overall": {
+                        "mdape": mdape,
+                        "pe10": 0.5,
+                        "pe20": 0.8,
+                        "coverage": 0.8,
+                        "sales": 100,
+                    }
+                }
+            },
+        },
+    }
     (folder / "metadata.json").write_text(json.dumps(meta))
     return name
 

@@ -112,3 +112,12 @@ def test_tranquillity_panel_says_unknown_rather_than_zero():
     assert panel["cameras"] is None
     assert panel["sources"] == ["SSMSI (2016–2024)"]
     assert tranquillity_panel(None) is None
+
+
+def test_paris_is_compared_with_france_not_with_itself():
+    summary = {"departement": "75", "incidents": {"burglary": {
+        "label": "Cambriolages", "unit": "pour 1000 logements", "rate": 7.0, "year": 2021,
+        "ratio_to_departement": 1.0, "departement_rate": 7.0, "france_rate": 5.0}}}
+    group = tranquillity_panel(summary)["groups"][0]
+    assert group["comparison"] == "supérieur à la moyenne nationale"
+    assert group["departement_rate"] is None and group["france_rate"] == "5,0"

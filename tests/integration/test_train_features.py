@@ -1,0 +1,62 @@
+"""Features on real Paris sales: leak-free, and the same data + seed give the same model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.settings import layout
+from training import train
+
+
+@pytest.fixture(scope="module")
+def sales(model_home):
+    return train.read_sales(layout(model_home))
+
+
+@pytest.fixture(scope="module")
+def communes(model_home):
+    return train.read_communes(layout(model_home))
+
+
+def test_features_unchanged_when_every_later_sale_is_removed(sales, communes):
+    full = train.prepare_features(sales, communes)
+    # Mid-month, so that sales of the same month on both sides of the cut exist.
+    cutoff = pd.Timestamp("2024-03-15")
+    early = train.prepare_features(sales.loc[sales["date"] < cutoff], communes)
+    assert len(early.sales) > 10_000
+    left = pd.DataFrame(full.batch.matrix, columns=full.batch.names)
+    left["mutation_id"] = full.sales["mutation_id"].to_numpy()
+    left["target"] = full.target
+    right = pd.DataFrame(early.batch.matrix, columns=early.batch.names)
+    right["mutation_id"] = early.sales["mutation_id"].to_numpy()
+    right["target"] = early.target
+    left = left.set_index("mutation_id").loc[right["mutation_id"]]
+    right = right.set_index("mutation_id")
+    pd.testing.assert_frame_equal(left, right)
+    # The check has teeth: sales just before the cut do have neighbours and building history.
+    assert right["knn_rel_median"].notna().mean() > 0.99
+    assert (right["parcel_sales"] > 0).mean() > 0.3
+
+
+def test_a_sale_never_sees_itself_or_its_day(sales, communes):
+    prep = train.prepare_features(sales.loc[sales["date"] < "2023-04-01"], communes)
+    rows = prep.batch.neighbours
+    own_day = prep.sales["date"].to_numpy().astype("datetime64[D]")
+    valid = rows >= 0
+    seen = np.where(valid, prep.history.pool.days[np.where(valid, rows, 0)], -1)
+    assert (seen[valid] < own_day.astype("int64")[:, None].repeat(rows.shape[1], 1)[valid]).all()
+    assert not (rows == np.arange(len(rows))[:, None]).any()
+
+
+def test_same_data_and_seed_give_the_same_model(sales, communes):
+    subset = sales.loc[sales["date"] < "2023-07-01"]
+    first = train.prepare_features(subset, communes)
+    second = train.prepare_features(subset, communes)
+    np.testing.assert_array_equal(first.batch.matrix, second.batch.matrix)
+    a = train.fit_booster(first.batch.matrix, first.target, first.batch.names, 30, seed=7)
+    b = train.fit_booster(second.batch.matrix, second.target, second.batch.names, 30, seed=7)
+    assert a.model_to_string() == b.model_to_string()
+    c = train.fit_booster(first.batch.matrix, first.target, first.batch.names, 30, seed=8)
+    assert c.model_to_string() != a.model_to_string()

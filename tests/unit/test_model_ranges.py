@@ -1,0 +1,43 @@
+"""80 % ranges: split-conformal quantiles per cell and dispersion tier hold ≈80 % of sales."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.estimator import dispersion_tier, range_multipliers
+from training.train import conformal_quantiles
+
+
+def _errors(n, seed):
+    rng = np.random.default_rng(seed)
+    deps = rng.choice(["34", "59"], n)
+    types = rng.choice(["apartment", "house"], n)
+    spread = rng.uniform(0.1, 0.6, n)
+    # Errors grow with the neighbours' dispersion, and are wider for houses.
+    scale = spread * np.where(types == "house", 0.5, 0.3)
+    return rng.normal(0, scale), deps, types, spread
+
+
+def test_coverage_holds_out_of_sample_in_every_cell_and_ranges_adapt():
+    residual, deps, types, spread = _errors(40_000, 1)
+    ranges = conformal_quantiles(residual, deps, types, spread)
+    test, t_deps, t_types, t_spread = _errors(40_000, 2)
+    low, high = range_multipliers(ranges, t_deps, t_types, t_spread)
+    inside = (test >= low) & (test <= high)
+    assert abs(inside.mean() - 0.80) < 0.01
+    for dep in ("34", "59"):
+        for kind in ("apartment", "house"):
+            cell = (t_deps == dep) & (t_types == kind)
+            assert abs(inside[cell].mean() - 0.80) < 0.02
+    width = high - low
+    tiers = dispersion_tier(t_spread, ranges["tier_thresholds"])
+    assert np.median(width[tiers == 0]) < np.median(width[tiers == 2])
+
+
+def test_unknown_cells_fall_back_to_their_type_then_overall():
+    residual, deps, types, spread = _errors(5_000, 3)
+    ranges = conformal_quantiles(residual, deps, types, spread)
+    low, high = range_multipliers(ranges, ["13", "13"], ["house", "castle"], [np.nan, 0.3])
+    assert low[0] < 0 < high[0] and low[1] < 0 < high[1]
+    assert (low[1], high[1]) == tuple(ranges["overall"][:2])
+    assert dispersion_tier([np.nan, 0.0, 10.0], [0.2, 0.4]).tolist() == [2, 0, 2]
