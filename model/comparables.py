@@ -16,6 +16,9 @@ from sklearn.neighbors import KDTree
 
 EARTH_RADIUS_M = 6_371_008.8
 PROPERTY_TYPES = ("apartment", "house")
+# Query groups (type, month) are keyed type * _BLOCK_KEY + (first day - _FIRST_BLOCK).
+_FIRST_BLOCK = -1_000_000  # keys hold any day number in [-1_000_000, 9_000_000)
+_BLOCK_KEY = 10_000_000
 
 
 def to_xyz(latitude, longitude) -> np.ndarray:
@@ -112,22 +115,30 @@ def nearest_earlier(pool: SalesPool, xyz: np.ndarray, days: np.ndarray, kinds: n
         return rows_out, dist_out
     days = np.asarray(days, dtype="int64")
     blocks = first_day_of_month(days)
-    for kind in np.unique(kinds):
-        if kind < 0:
+    kinds = np.asarray(kinds, dtype="int64")
+    # One search per (type, month): grouped by a single key, one np.unique for all.
+    group = np.where(kinds >= 0, kinds * _BLOCK_KEY + (blocks - _FIRST_BLOCK), -1)
+    if len(group) == 1:  # one home: no grouping to do
+        keys, owners = group, [np.zeros(1, dtype="int64")]
+    else:
+        keys, inverse = np.unique(group, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        owners = np.split(order, np.flatnonzero(np.diff(inverse[order])) + 1)
+    for key, queries in zip(keys.tolist(), owners, strict=True):
+        if key < 0:
             continue
-        for block in np.unique(blocks[kinds == kind]):
-            queries = np.flatnonzero((kinds == kind) & (blocks == block))
-            _search_block(
-                pool,
-                int(kind),
-                int(block),
-                xyz[queries],
-                days[queries],
-                k,
-                rows_out,
-                dist_out,
-                queries,
-            )
+        kind, block = divmod(key, _BLOCK_KEY)
+        _search_block(
+            pool,
+            kind,
+            block + _FIRST_BLOCK,
+            xyz[queries],
+            days[queries],
+            k,
+            rows_out,
+            dist_out,
+            queries,
+        )
     return rows_out, dist_out
 
 
@@ -142,6 +153,7 @@ def _search_block(pool, kind, block, q_xyz, q_days, k, rows_out, dist_out, where
         chord, found = tree.query(q_xyz, k=kk, sort_results=True)
         cand_rows[:, :kk] = tree_rows[found]
         cand_chord[:, :kk] = chord
+        _order_ties(cand_rows, cand_chord)
     # Sales of the same month before each query's own day, found in a small tree of the
     # month within each query's current k-th distance (so the merge below stays exact).
     start = int(np.searchsorted(pool.days, block, side="left"))
@@ -164,6 +176,23 @@ def _search_block(pool, kind, block, q_xyz, q_days, k, rows_out, dist_out, where
     cand_rows[~np.isfinite(cand_chord)] = -1
     rows_out[where] = cand_rows
     dist_out[where] = np.where(np.isfinite(cand_chord), chord_to_metres(cand_chord), np.inf)
+
+
+def _order_ties(cand_rows: np.ndarray, cand_chord: np.ndarray) -> None:
+    """Order sales at the same distance by pool row, in place, as `_merge` does.
+
+    The tree returns equidistant sales (same parcel, same point) in an order of its own;
+    without this a query's neighbours would depend on whether other queries of its batch
+    needed a merge, and one home valued alone could differ from the same home in a batch.
+    """
+    tied = (cand_chord[:, 1:] == cand_chord[:, :-1]) & np.isfinite(cand_chord[:, 1:])
+    rows = np.flatnonzero(tied.any(axis=1))
+    if len(rows):
+        sub_rows, sub_chord = cand_rows[rows], cand_chord[rows]
+        order = np.lexsort((sub_rows, sub_chord), axis=-1)
+        line = np.arange(len(rows))[:, None]
+        cand_rows[rows] = sub_rows[line, order]
+        cand_chord[rows] = sub_chord[line, order]
 
 
 def _merge(cand_rows, cand_chord, owner, rows, chord, k):

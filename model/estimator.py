@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,11 @@ class Estimator:
         self.names = tuple(meta["features"])
         self.tq_features = tuple(meta.get("tranquillity_features", ()))
         self.ranges = meta["ranges"]
+        # The group shown to users of each feature, in feature order.
+        self._groups = tuple(
+            "tranquillity" if name.startswith("tq_") else feats.FEATURE_GROUPS.get(name, name)
+            for name in self.names
+        )
 
         sales = bundle.table(bundle_format.SALES_TABLE)
         sales["date"] = pd.to_datetime(sales["date"])
@@ -141,7 +147,6 @@ class Estimator:
             "latitude": sales["latitude"].to_numpy(dtype="float64"),
             "longitude": sales["longitude"].to_numpy(dtype="float64"),
             "street": _text(sales.get("street")),
-            "address_number": _text(sales.get("address_number")),
             "code_commune": sales["code_commune"].astype(str).to_numpy(dtype=object),
             "commune_name": _text(sales.get("commune_name")),
             "parcel_id": _text(sales.get("parcel_id")),
@@ -273,8 +278,9 @@ class Estimator:
         xyz = to_xyz(lat, lon)
         codes = [p.code_commune for p in props]
         missing = [i for i, c in enumerate(codes) if not c]
+        nearest = _Nearest(self, xyz)
         if missing:
-            located = self._locate(xyz[missing])
+            located = self._locate(xyz[missing], partial(nearest.of, missing))
             for i, code in zip(missing, located, strict=True):
                 codes[i] = code
         keep = []
@@ -288,7 +294,9 @@ class Estimator:
             return results
         idx = np.array(keep)
         parcels = self._parcels(
-            xyz[idx], None if parcel_ids is None else [parcel_ids[i] for i in keep]
+            xyz[idx],
+            None if parcel_ids is None else [parcel_ids[i] for i in keep],
+            partial(nearest.of, idx),
         )
         chosen = [props[i] for i in keep]
         subjects = {
@@ -308,14 +316,18 @@ class Estimator:
             "parcel_id": parcels,
         }
         if self.tq_features and self.tranquillity is not None:
-            from model.tranquillity import commune_for_statistics
-
-            stats_codes = commune_for_statistics(list(subjects["code_commune"]))
+            # `features` maps arrondissements to their commune's statistics code itself.
             tq = self.tranquillity.features(
-                subjects["longitude"], subjects["latitude"], subjects["date"], stats_codes
+                subjects["longitude"],
+                subjects["latitude"],
+                subjects["date"],
+                [codes[i] for i in keep],
             )
+            # One conversion, not one per column (each costs a DataFrame look-up).
+            values = tq.to_numpy(dtype="float64")
+            where = {name: k for k, name in enumerate(tq.columns)}
             for name in self.tq_features:
-                subjects[name] = tq[name].to_numpy(dtype="float64")
+                subjects[name] = values[:, where[name]]
         batch = feats.compute(subjects, self.history, self.tq_features)
         if explain:
             # One thread: OpenMP threads wait on each other on a busy machine (see training).
@@ -390,8 +402,16 @@ class Estimator:
         except (KeyError, ValueError, IndexError):
             return None
 
-    def _parcels(self, xyz: np.ndarray, given) -> np.ndarray:
-        """Parcel of each point: given, else the parcel of a sale within PARCEL_SNAP_M."""
+    def _nearest_sales(self, xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (metres) and row of the nearest sale of any type to each point."""
+        if not len(self.history.pool) or not len(xyz):
+            return np.full(len(xyz), np.inf), np.full(len(xyz), -1, dtype="int64")
+        chord, rows = self._all_tree.query(xyz, k=1)
+        return chord_to_metres(chord[:, 0]), rows[:, 0]
+
+    def _parcels(self, xyz: np.ndarray, given, nearest=None) -> np.ndarray:
+        """Parcel of each point: given, else the parcel of a sale within PARCEL_SNAP_M;
+        `nearest`: a function giving the points' `_nearest_sales` (shared with `_locate`)."""
         out = np.full(len(xyz), None, dtype=object)
         if given is not None:
             for j, value in enumerate(given):
@@ -399,20 +419,21 @@ class Estimator:
                     out[j] = str(value).strip()
         todo = np.array([j for j in range(len(xyz)) if out[j] is None], dtype="int64")
         if len(todo) and len(self.history.pool):
-            chord, rows = self._all_tree.query(xyz[todo], k=1)
-            near = chord_to_metres(chord[:, 0]) <= PARCEL_SNAP_M
-            out[todo[near]] = self._sales["parcel_id"][rows[near, 0]]
+            metres, rows = nearest() if nearest is not None else self._nearest_sales(xyz)
+            metres, rows = metres[todo], rows[todo]
+            near = metres <= PARCEL_SNAP_M
+            out[todo[near]] = self._sales["parcel_id"][rows[near]]
         return out
 
-    def _locate(self, xyz: np.ndarray) -> list[str | None]:
+    def _locate(self, xyz: np.ndarray, nearest=None) -> list[str | None]:
         out: list[str | None] = [None] * len(xyz)
         best = np.full(len(xyz), np.inf)
         if len(self.history.pool):
-            chord, rows = self._all_tree.query(xyz, k=1)
+            metres, rows = nearest() if nearest is not None else self._nearest_sales(xyz)
             for j in range(len(xyz)):
-                d = float(chord_to_metres(chord[j, 0]))
+                d = float(metres[j])
                 if d <= LOCATE_SALE_M:
-                    out[j], best[j] = self._sales["code_commune"][rows[j, 0]], d
+                    out[j], best[j] = self._sales["code_commune"][rows[j]], d
         if self._addresses is not None:
             tree, codes = self._addresses
             chord, rows = tree.query(xyz, k=1)
@@ -440,11 +461,8 @@ class Estimator:
         bias = contrib[-1]
         baseline = math.exp(batch.level[j] + bias) * area
         groups: dict[str, float] = {}
-        for name, c in zip(self.names, contrib[:-1], strict=True):
-            group = (
-                "tranquillity" if name.startswith("tq_") else feats.FEATURE_GROUPS.get(name, name)
-            )
-            groups[group] = groups.get(group, 0.0) + float(c)
+        for group, c in zip(self._groups, contrib[:-1].tolist(), strict=True):
+            groups[group] = groups.get(group, 0.0) + c
         total = sum(groups.values())
         gap = value - baseline
         out = []
@@ -509,34 +527,41 @@ class Estimator:
 
     # --- comparables --------------------------------------------------------------------
 
-    def _comparable(self, row: int, distance: float) -> Comparable:
-        s = self._sales
-        rooms = s["rooms"][row]
-        return Comparable(
-            mutation_id=str(s["mutation_id"][row]),
-            date=s["date"][row].astype(date),
-            property_type=str(s["property_type"][row]),
-            living_area_m2=float(s["living_area_m2"][row]),
-            rooms=None if not np.isfinite(rooms) else int(rooms),
-            land_area_m2=float(s["land_area_m2"][row]),
-            price=float(s["price"][row]),
-            price_per_m2=round(float(s["price_per_m2"][row]), 0),
-            distance_m=round(float(distance), 0),
-            latitude=float(s["latitude"][row]),
-            longitude=float(s["longitude"][row]),
-            street=_street(s["address_number"][row], s["street"][row]),
-            code_commune=str(s["code_commune"][row]),
-            commune_name=s["commune_name"][row],
-        )
+    def _comparables_at(self, rows: np.ndarray, distances) -> list[Comparable]:
+        """Sales at pool rows, `distances` metres away."""
+        rows = np.asarray(rows, dtype="int64")
+        # Column by column (.tolist() gives Python numbers and dates): one conversion per
+        # column rather than one per field of each sale.
+        s = {name: values[rows].tolist() for name, values in self._sales.items()}
+        out = []
+        for k, distance in enumerate(np.asarray(distances, dtype="float64").tolist()):
+            rooms = s["rooms"][k]
+            out.append(
+                Comparable(
+                    mutation_id=str(s["mutation_id"][k]),
+                    date=s["date"][k],
+                    property_type=str(s["property_type"][k]),
+                    living_area_m2=s["living_area_m2"][k],
+                    rooms=None if not math.isfinite(rooms) else int(rooms),
+                    land_area_m2=s["land_area_m2"][k],
+                    price=s["price"][k],
+                    price_per_m2=round(s["price_per_m2"][k], 0),
+                    distance_m=round(distance, 0),
+                    latitude=s["latitude"][k],
+                    longitude=s["longitude"][k],
+                    street=_street(s["street"][k]),
+                    code_commune=str(s["code_commune"][k]),
+                    commune_name=s["commune_name"][k],
+                )
+            )
+        return out
 
     def _comparables_of(
         self, rows: np.ndarray, distances: np.ndarray, limit: int
     ) -> list[Comparable]:
-        return [
-            self._comparable(int(r), float(d))
-            for r, d in zip(rows[:limit], distances[:limit], strict=True)
-            if r >= 0
-        ]
+        rows, distances = rows[:limit], distances[:limit]
+        found = rows >= 0
+        return self._comparables_at(rows[found], distances[found])
 
     def comparables(
         self,
@@ -577,8 +602,7 @@ class Estimator:
             keep &= s["date"][rows] >= np.datetime64(date_from, "D")
         if date_to:
             keep &= s["date"][rows] <= np.datetime64(date_to, "D")
-        rows, dist = rows[keep][:limit], dist[keep][:limit]
-        return [self._comparable(int(r), float(d)) for r, d in zip(rows, dist, strict=True)]
+        return self._comparables_at(rows[keep][:limit], dist[keep][:limit])
 
     # --- indicators ---------------------------------------------------------------------
 
@@ -665,6 +689,20 @@ def range_multipliers(
     return low, high
 
 
+class _Nearest:
+    """`Estimator._nearest_sales` of a batch's points, queried once, on first need."""
+
+    def __init__(self, estimator: Estimator, xyz: np.ndarray):
+        self._estimator, self._xyz, self._found = estimator, xyz, None
+
+    def of(self, which) -> tuple[np.ndarray, np.ndarray]:
+        """(metres, rows) of the points at positions `which`."""
+        if self._found is None:
+            self._found = self._estimator._nearest_sales(self._xyz)
+        metres, rows = self._found
+        return metres[which], rows[which]
+
+
 def _text(series) -> np.ndarray:
     if series is None:
         return np.array([], dtype=object)
@@ -678,7 +716,7 @@ def _text(series) -> np.ndarray:
     )
 
 
-def _street(number, street) -> str | None:
-    if not street:
-        return None
-    return f"{number} {street}" if number else str(street)
+def _street(street) -> str | None:
+    # The street without the house number: enough to place a comparable, while a number,
+    # a date and a price would point at the seller (DVF reuse: no re-identification).
+    return str(street) if street else None

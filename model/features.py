@@ -10,6 +10,7 @@ anything after it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ DISTANCE_SOFTENING_M = 50.0
 # Neighbours of a similar surface count more (scale of the log surface ratio).
 AREA_SIMILARITY = 0.35
 _DAY_KEY = 100_000  # day numbers stay below this until the year 2243
+# Up to this many keys, look them up one by one (see `_positions`).
+_FEW_KEYS = 16
 
 ATTRIBUTES = (
     "is_house",
@@ -94,7 +97,7 @@ def home_key(parcel_id, property_type, living_area_m2, rooms) -> np.ndarray:
     parcel = _object_keys(parcel_id)
     kind = np.asarray(property_type, dtype=object).astype(str).astype(object)
     area = np.round(np.asarray(living_area_m2, dtype="float64"))
-    rooms = np.asarray(pd.array(rooms, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan))
+    rooms = _floats(rooms)
     out = np.empty(len(parcel), dtype=object)
     for i, p in enumerate(parcel):
         if p is None:
@@ -103,6 +106,27 @@ def home_key(parcel_id, property_type, living_area_m2, rooms) -> np.ndarray:
             a = "" if area[i] != area[i] else str(int(area[i]))
             r = "" if rooms[i] != rooms[i] else str(int(rooms[i]))
             out[i] = f"{p}|{kind[i]}|{a}|{r}"
+    return out
+
+
+def _floats(values) -> np.ndarray:
+    """Numbers as float64, NaN for missing (nullable integers included)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values.astype("float64")  # pandas' round trip costs ~50 µs per estimate
+    return pd.array(values, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _positions(index: pd.Index, keys: np.ndarray) -> np.ndarray:
+    """Position of each key (None excluded by the caller) in a unique index, -1 if absent."""
+    if len(keys) > _FEW_KEYS:
+        return index.get_indexer(keys)
+    # A few keys (serving): one hash look-up each instead of get_indexer's ~50 µs set-up.
+    out = np.full(len(keys), -1, dtype="int64")
+    for i, key in enumerate(keys):
+        try:
+            out[i] = index.get_loc(key)
+        except KeyError:
+            pass
     return out
 
 
@@ -160,7 +184,7 @@ class _GroupHistory:
         code = np.full(len(keys), -1, dtype="int64")
         present = keys != None  # noqa: E711 (element-wise)
         if present.any():
-            code[present] = self.codes.get_indexer(keys[present])
+            code[present] = _positions(self.codes, keys[present])
         pos = np.searchsorted(self.sorted_key, code * _DAY_KEY + days, side="left") - 1
         ok = (code >= 0) & (pos >= 0)
         ok[ok] &= self.sorted_code[pos[ok]] == code[ok]
@@ -190,7 +214,7 @@ class Communes:
 
     def lookup(self, codes) -> tuple[np.ndarray, np.ndarray]:
         keys = _object_keys(codes)
-        rows = self.codes.get_indexer(np.where(keys == None, "", keys))  # noqa: E711
+        rows = _positions(self.codes, np.where(keys == None, "", keys))  # noqa: E711
         ok = rows >= 0
         pop = np.full(len(rows), np.nan)
         dens = np.full(len(rows), np.nan)
@@ -330,30 +354,43 @@ def compute(subjects: Mapping, history: History, tranquillity: Sequence[str] = (
 
 def _neighbourhood(rows, dist, days, area, history: History) -> dict[str, np.ndarray]:
     """Market-relative prices of the nearest earlier sales of the same type, and how far."""
-    valid = rows >= 0
-    safe = np.where(valid, rows, 0)
-    rel = np.where(valid, history.rel[safe], np.nan)
-    log_area = np.where(valid, history.log_area[safe], np.nan)
-    log_land = np.where(valid, history.log_land[safe], np.nan)
-    rooms = np.where(valid, history.rooms[safe], np.nan)
-    age = np.where(valid, days[:, None] - history.pool.days[safe], np.nan)
-    d = np.where(valid, dist, np.nan)
-    weight = np.where(valid, 1.0 / (np.where(valid, dist, 0) + DISTANCE_SOFTENING_M), 0.0)
+    # Missing neighbours (-1) are NaN in every column and weigh nothing. Assigning them
+    # only when there are some keeps one estimate free of a dozen masking passes.
+    invalid = rows < 0
+    missing = bool(invalid.any())
+    safe = np.where(invalid, 0, rows) if missing else rows
+
+    def gather(values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        out = np.asarray(values, dtype="float64")
+        if missing:
+            out = out.copy() if out is values else out  # never edit the caller's array
+            out[invalid] = fill
+        return out
+
+    rel = gather(history.rel[safe])
+    log_area = gather(history.log_area[safe])
+    log_land = gather(history.log_land[safe])
+    rooms = gather(history.rooms[safe])
+    age = gather(days[:, None] - history.pool.days[safe])
+    d = gather(dist)
+    weight = gather(1.0 / (gather(dist, 0.0) + DISTANCE_SOFTENING_M), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
+        spread_low, median, spread_high = _nanpercentiles(rel, (25, 50, 75))
         subject_log_area = np.log(area)[:, None]
-        similar = weight * np.exp(
-            -np.abs(np.nan_to_num(log_area) - subject_log_area) / AREA_SIMILARITY
+        similar = gather(
+            weight * np.exp(-np.abs(_nan_to_num(log_area) - subject_log_area) / AREA_SIMILARITY),
+            0.0,
         )
-        similar = np.where(valid, similar, 0.0)
-        recent = weight * np.exp(-np.nan_to_num(age) / RECENCY_DAYS)
+        recent = weight * np.exp(-_nan_to_num(age) / RECENCY_DAYS)
+        rel_or_zero = _nan_to_num(rel)
         out = {
             "knn_rel_close": _nanmedian(rel[:, :K_CLOSE]),
             "knn_rel_mid": _nanmedian(rel[:, :K_MID]),
-            "knn_rel_median": _nanmedian(rel),
-            "knn_rel_recent": (recent * np.nan_to_num(rel)).sum(1) / recent.sum(1),
-            "knn_rel_weighted": (weight * np.nan_to_num(rel)).sum(1) / weight.sum(1),
-            "knn_rel_similar": (similar * np.nan_to_num(rel)).sum(1) / similar.sum(1),
-            "knn_rel_spread": _nanpercentile(rel, 75) - _nanpercentile(rel, 25),
+            "knn_rel_median": median,
+            "knn_rel_recent": (recent * rel_or_zero).sum(1) / recent.sum(1),
+            "knn_rel_weighted": (weight * rel_or_zero).sum(1) / weight.sum(1),
+            "knn_rel_similar": (similar * rel_or_zero).sum(1) / similar.sum(1),
+            "knn_rel_spread": spread_high - spread_low,
             "knn_dist_nearest": np.log1p(d[:, 0]),
             "knn_dist_close": np.log1p(d[:, K_CLOSE - 1]),
             "knn_dist_mid": np.log1p(d[:, K_MID - 1]),
@@ -366,22 +403,48 @@ def _neighbourhood(rows, dist, days, area, history: History) -> dict[str, np.nda
     return out
 
 
+def _nan_to_num(values: np.ndarray) -> np.ndarray:
+    """`np.nan_to_num`, skipped (same values) when everything is finite: 5 µs per call."""
+    return values if np.isfinite(values).all() else np.nan_to_num(values)
+
+
 def _nanmedian(values: np.ndarray) -> np.ndarray:
     return _nanpercentile(values, 50)
 
 
 def _nanpercentile(values: np.ndarray, q: float) -> np.ndarray:
     """Row-wise percentile ignoring NaN (linear interpolation), NaN for empty rows."""
+    return _nanpercentiles(values, (q,))[0]
+
+
+def _nanpercentiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """`_nanpercentile` for several percentiles of the same rows, sorting them once."""
     # np.nanpercentile loops in Python over rows; sorting puts NaN last, then interpolate.
+    values = np.asarray(values, dtype="float64")
     ordered = np.sort(values, axis=1)
+    width = ordered.shape[1]
+    if width and not np.isnan(ordered[:, -1]).any():
+        # No NaN (the usual case at serving): the same arithmetic with scalar positions.
+        out = []
+        for q in qs:
+            position = (width - 1) * (q / 100.0)
+            lo = math.floor(position)
+            hi = min(lo + 1, width - 1)
+            frac = position - lo
+            out.append(ordered[:, lo] * (1 - frac) + ordered[:, hi] * frac)
+        return out
     count = (~np.isnan(values)).sum(axis=1)
-    position = (count - 1).clip(min=0) * (q / 100.0)
-    lo = np.floor(position).astype("int64")
-    hi = np.minimum(lo + 1, (count - 1).clip(min=0))
+    last = (count - 1).clip(min=0)
     rows = np.arange(values.shape[0])
-    frac = position - lo
-    out = ordered[rows, lo] * (1 - frac) + ordered[rows, hi] * frac
-    return np.where(count > 0, out, np.nan)
+    out = []
+    for q in qs:
+        position = last * (q / 100.0)
+        lo = np.floor(position).astype("int64")
+        hi = np.minimum(lo + 1, last)
+        frac = position - lo
+        value = ordered[rows, lo] * (1 - frac) + ordered[rows, hi] * frac
+        out.append(np.where(count > 0, value, np.nan))
+    return out
 
 
 def _building(subjects, days, types, area, rooms, history: History) -> dict[str, np.ndarray]:
@@ -390,7 +453,7 @@ def _building(subjects, days, types, area, rooms, history: History) -> dict[str,
     n = len(days)
     if parcel is None:
         parcel = np.full(n, None, dtype=object)
-    parcel = np.asarray(pd.Series(parcel, dtype="string").replace("", pd.NA).to_numpy(dtype=object))
+    parcel = _object_keys(parcel)
     parcels = history.parcels
     pos = parcels.last_before(parcel, days)
     ok = pos >= 0
@@ -410,4 +473,3 @@ def _building(subjects, days, types, area, rooms, history: History) -> dict[str,
     out["home_rel_last"] = np.where(ok, homes.sorted_rel[p], np.nan)
     out["home_days_since"] = np.where(ok, days - homes.sorted_days[p], np.nan)
     return out
-
