@@ -160,18 +160,7 @@ def targets_table(results: Mapping[str, Mapping]) -> str:
     """Overall figures of each estimator next to the targets."""
     names = list(results)
     lines = ["| metric | target | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
-    for metric in (
-        "mdape",
-        "pe10",
-        "pe20",
-        "median_ratio",
-        "cod",
-        "prd",
-        "prb",
-        "coverage",
-        "width",
-        "sales",
-    ):
+    for metric in (*METRICS[1:], "sales"):  # the figures first, the count of sales last
         how, bound = TARGETS.get(metric, ("", None))
         target = (
             ""
