@@ -55,7 +55,8 @@ def main() -> None:
                 with tempfile.TemporaryDirectory(prefix="immoval-fetch-bench-") as home:
                     cold.append(timed_fetch(Path(home), source))
                     warm.append(timed_fetch(Path(home), source))
-                    size = sum(p.stat().st_size for p in (Path(home) / "raw").rglob("*"))
+                    raw = Path(home) / "raw"
+                    size = sum(p.stat().st_size for p in raw.rglob("*") if p.is_file())
             print(
                 f"{name:>6}: cold median {statistics.median(cold):.2f} s, "
                 f"warm (nothing to download) median {statistics.median(warm):.2f} s, "

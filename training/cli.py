@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import entry_points
 
 import click
 
 from model.settings import DEFAULT_HOME
 
+# name -> "module:attribute". A command's module is imported only when that command runs
+# (or help lists it): `immoval fetch` must not pay for geopandas or lightgbm.
+PIPELINE_COMMANDS = {
+    "up": "training.up:up",
+    "fetch": "training.fetch.command:fetch",
+    "prepare": "training.prepare:prepare",
+    "addresses": "training.addresses:addresses",
+    "train": "training.train:train",
+    "models": "training.train:models",
+    "promote": "training.train:promote",
+    "predict": "training.predict:predict",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use.
+
+    The pipeline's commands come from `PIPELINE_COMMANDS`; the app contributes its own
+    (api keys, usage, serve) through the `immoval.commands` entry points, so that the
+    pipeline never imports the web application. A pipeline command wins a name clash.
+    """
+
+    def _plugins(self) -> dict:
+        return {entry.name: entry for entry in entry_points(group="immoval.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *PIPELINE_COMMANDS, *self._plugins()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands:
+            return self.commands[name]
+        if name in PIPELINE_COMMANDS:
+            module, attribute = PIPELINE_COMMANDS[name].split(":")
+            command = getattr(import_module(module), attribute)
+        else:
+            entry = self._plugins().get(name)
+            if entry is None:
+                return None
+            command = entry.load()
+        self.add_command(command, name=name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     envvar="IMMOVAL_HOME",
@@ -22,39 +65,3 @@ from model.settings import DEFAULT_HOME
 def main(ctx: click.Context, home: str) -> None:
     """immoval: estimate French home prices from open data."""
     ctx.obj = {"home": home}
-
-
-def _register_plugins(group: click.Group) -> None:
-    # The app contributes its own commands (api keys, usage, serve) through entry points,
-    # so that the pipeline never imports the web application.
-    for entry in entry_points(group="immoval.commands"):
-        group.add_command(entry.load(), name=entry.name)
-
-
-_register_plugins(main)
-
-from training.up import up  # noqa: E402
-
-main.add_command(up)
-
-from training.prepare import prepare  # noqa: E402
-
-main.add_command(prepare)
-
-from training.fetch import fetch  # noqa: E402
-
-main.add_command(fetch)
-
-from training.addresses import addresses  # noqa: E402
-
-main.add_command(addresses)
-
-from training.train import models, promote, train  # noqa: E402
-
-main.add_command(train)
-main.add_command(models)
-main.add_command(promote)
-
-from training.predict import predict  # noqa: E402
-
-main.add_command(predict)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from model.settings import DEFAULT_DEPARTEMENTS
+
 GROUPS = ("dvf", "ssmsi", "cameras", "communes", "ban", "iris")
 
 # Code → name as in the IGN/INSEE file names (the mirror's contours use the same slugs).
@@ -464,8 +466,6 @@ def catalogue(departements: list[str], years: list[int], groups: list[str]) -> l
 
 def parse_departements(text: str | None, groups: list[str]) -> list[str]:
     """Département codes from "34,59,75"; raises ValueError naming the valid codes."""
-    from model.settings import DEFAULT_DEPARTEMENTS
-
     if not text or not text.strip():
         return list(DEFAULT_DEPARTEMENTS)
     codes = []

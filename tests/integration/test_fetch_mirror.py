@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -451,3 +453,28 @@ def test_geo_api_error_answer_is_refused_and_keeps_the_good_file(server, tmp_pat
     assert outcome.status == "failed" and "not a list of records" in outcome.message
     assert (raw / GEO_API_FILE).read_bytes() == good
     assert not list(raw.rglob("*.part"))
+
+
+def test_fetch_command_does_not_import_the_heavy_steps():
+    # The CLI imports a command's module only when it runs: fetching needs no geopandas.
+    code = (
+        "import sys\n"
+        "from training.cli import main\n"
+        "try:\n"
+        "    main(['fetch', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('geopandas', 'lightgbm', 'sklearn', 'pandas', 'training.prepare')\n"
+        "print('heavy:', ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "heavy: "
+
+
+def test_help_lists_the_pipeline_and_the_app_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    pipeline = "up fetch prepare addresses train models promote predict".split()
+    for name in [*pipeline, "apikeys", "usage", "serve"]:
+        assert f"  {name} " in result.output
+    assert main.get_command(click.Context(main), "nonexistent") is None

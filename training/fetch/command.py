@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from pathlib import Path
 
 import click
 
@@ -152,7 +151,7 @@ def check_source(source: str | None) -> str | None:
             f"source {source!r} is neither an http(s) URL nor an existing folder "
             "(set IMMOVAL_SOURCE or --source to a mirror laid out like ../shared/data)"
         )
-    return str(Path(folder).resolve())
+    return str(folder.resolve())
 
 
 def describe_years(years: list[int]) -> str:

@@ -41,13 +41,18 @@ def write_atomic(path: Path, text: str) -> None:
             stream.write(text + "\n")
             stream.flush()
             os.fsync(stream.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # mkstemp makes 0600
+        os.chmod(temporary, shared_mode())  # mkstemp makes 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def shared_mode() -> int:
+    """The mode a plain `open` would give a new file (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def sha256_of(path: Path) -> str:

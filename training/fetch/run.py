@@ -16,7 +16,13 @@ from pathlib import Path
 import requests
 
 from training.fetch import transport
-from training.fetch.manifest import is_current, read_manifest, sha256_of, write_manifest
+from training.fetch.manifest import (
+    is_current,
+    read_manifest,
+    sha256_of,
+    shared_mode,
+    write_manifest,
+)
 from training.fetch.progress import Progress
 from training.fetch.verify import VerificationError, verify
 from training.sources import DVF_LISTING, DVF_LISTING_URL, Item, fallback_dvf_years
@@ -203,8 +209,11 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
                     location, sink, store_gzip, settings, session, progress, item, deadline
                 )
             facts = verify(temporary, item.check)
-            size, sha256 = temporary.stat().st_size, sha256_of(temporary)
-            temporary.chmod(0o666 & ~_umask())  # mkstemp makes 0600; raw files are shared
+            # Stored as published: the digest of the transfer is the file's.
+            size, sha256 = (
+                (temporary.stat().st_size, sha256_of(temporary)) if store_gzip else published
+            )
+            temporary.chmod(shared_mode())  # mkstemp makes 0600; raw files are shared
             os.replace(temporary, target)
         except transport.TransferError as error:
             temporary.unlink(missing_ok=True)
@@ -234,12 +243,6 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
         entry["stored"] = "gzip-compressed copy of the published file"
         entry["published_size"], entry["published_sha256"] = published
     return entry
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _transfer(location, sink, store_gzip, settings, session, progress, item, deadline):

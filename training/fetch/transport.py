@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -264,10 +264,3 @@ def resolve_datagouv(location: str, pattern: str, session, timeout: float) -> st
         raise NotFound(f"no resource matching {pattern} in {location}")
     newest = max(matching, key=lambda r: str(r.get("last_modified") or r.get("created_at") or ""))
     return newest["url"]
-
-
-def copy_stream(chunks: Iterator[bytes], sink, on_chunk: Callable[[int], None]) -> None:
-    """Write chunks to `sink`, reporting each chunk's size."""
-    for chunk in chunks:
-        sink.write(chunk)
-        on_chunk(len(chunk))
