@@ -23,13 +23,17 @@ def run_once(home: Path) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MiB) of one forced prepare in a child process."""
     immoval = Path(sys.executable).parent / "immoval"  # the console script of this venv
     command = [str(immoval), "--home", str(home), "prepare", "--force"]
-    start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"prepare failed:\n{child.stderr.read().decode()}")
+    # stderr to a file, not a pipe: nobody reads a pipe during wait4, and the progress bar
+    # would fill it and block the child.
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"prepare failed:\n{errors.read().decode()}")
     # CPU time is less disturbed than wall time when other jobs share the cores.
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # kB on Linux
 

@@ -21,6 +21,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from model.settings import Layout, layout
+from model.tranquillity import departement_of
+from training.fetch.manifest import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +38,6 @@ SALES_COLUMNS = {"address_number": "number", "address_suffix": "suffix", "street
 # Metropolitan France and overseas départements fit in these bounds; anything else is a typo.
 LATITUDE_RANGE = (-22.0, 52.0)
 LONGITUDE_RANGE = (-62.0, 56.0)
-
-
-def departement_of(code_commune: pd.Series) -> pd.Series:
-    """The département of INSEE commune codes (three digits overseas)."""
-    code = code_commune.astype("str")
-    return code.str[:2].where(~code.str.startswith("97"), code.str[:3])
 
 
 def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -148,15 +144,11 @@ def write_addresses(sales: pd.DataFrame | None, paths: Layout) -> dict:
     tmp = target.with_suffix(".parquet.tmp")
     pq.write_table(pa.Table.from_pandas(index, preserve_index=False), tmp)
     os.replace(tmp, target)  # readers never see a half-written index
-    _write_report(paths.prepared / "addresses_report.json", report)
+    write_atomic(
+        paths.prepared / "addresses_report.json", json.dumps(report, indent=1, ensure_ascii=False)
+    )
     log.info("address index: %s rows -> %s", len(index), target)
     return report
-
-
-def _write_report(path: Path, report: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 @click.command("addresses")

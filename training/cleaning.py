@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from training.dvf import REJECTED_COLUMNS
+from training.sales import VEFA
 
 NUMERIC_COLUMNS = (
     "valeur_fonciere", "surface_reelle_bati", "nombre_pieces_principales", "nombre_lots",
@@ -22,7 +23,6 @@ NUMERIC_COLUMNS = (
     *(f"lot{n}_surface_carrez" for n in range(1, 6)),
 )  # fmt: skip
 
-VEFA = "Vente en l'état futur d'achèvement"
 MARKET_NATURES = ("Vente", VEFA)
 EXCLUDED_NATURES = {
     "Adjudication": "auction",

@@ -93,13 +93,10 @@ def _read_strings(
         raise DvfLayoutError(f"{path}: cannot be read as DVF ({error})") from error
     frame = table.to_pandas()
     # Line numbers of good rows: the header is line 1; skipped lines leave gaps.
-    skipped = np.array(sorted(b["source_line"] for b in bad_lines if b["source_line"] > 0))
-    index = np.arange(len(frame)) + 2
-    if len(skipped):
-        # Shift each row by the number of skipped lines before it.
-        for line in skipped:
-            index[index >= line] += 1
-    frame["source_line"] = index.astype("int64")
+    skipped = np.array([b["source_line"] for b in bad_lines if b["source_line"] > 0], dtype="int64")
+    # The k-th good row is on the k-th line from 2 on that was not skipped.
+    lines = np.setdiff1d(np.arange(2, len(frame) + len(skipped) + 2), skipped)[: len(frame)]
+    frame["source_line"] = lines.astype("int64")
     return frame, bad_lines
 
 

@@ -12,9 +12,6 @@ from model.property import LIVING_AREA_RANGE
 
 # Below this a price is symbolic (family transfer, one-euro sale, viager bouquet of nothing).
 SYMBOLIC_PRICE = 1_000.0
-# The surfaces a user may ask about (below 9 m² a home is not legally habitable): sales
-# outside them would teach the model about homes it never values.
-AREA_RANGE_M2 = LIVING_AREA_RANGE
 # Median ± K robust standard deviations (1.4826 × MAD) of log €/m².
 K = 3.5
 # Homogeneous areas would get bounds too tight to be a typo test: a floor on the spread.
@@ -40,6 +37,8 @@ def flag_outliers(sales: pd.DataFrame) -> pd.DataFrame:
     price = sales["price"].astype("float64")
     area = sales["living_area_m2"].astype("float64")
     log_ppm2 = np.log(price / area).where((price > 0) & (area > 0))
+    # A cell is a whole calendar year, later sales included: acceptable because a flag only
+    # decides which sales train and serve as history, it is never a feature of a sale.
     period = sales["date"].dt.year
     # Compare within the sale's period and type; fall back to coarser areas when thin.
     median = pd.Series(np.nan, index=sales.index)
@@ -53,7 +52,9 @@ def flag_outliers(sales: pd.DataFrame) -> pd.DataFrame:
     reason = pd.Series("", index=sales.index, dtype="str")
     checks = [
         ("symbolic_price", price < SYMBOLIC_PRICE),
-        ("implausible_area", (area < AREA_RANGE_M2[0]) | (area > AREA_RANGE_M2[1])),
+        # The surfaces a user may ask about (below 9 m² a home is not legally habitable):
+        # sales outside them would teach the model about homes it never values.
+        ("implausible_area", (area < LIVING_AREA_RANGE[0]) | (area > LIVING_AREA_RANGE[1])),
         ("price_per_m2_low", log_ppm2 < median - K * sigma),
         ("price_per_m2_high", log_ppm2 > median + K * sigma),
     ]

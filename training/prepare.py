@@ -6,7 +6,6 @@ index) are one-line additions at the marked place in `run_prepare`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from training import cleaning
 from training.addresses import write_addresses
 from training.communes import build_communes, communes_table, read_communes
 from training.dvf import REJECTED_COLUMNS, DvfLayoutError, read_geo_dvf, read_raw_dgfip
+from training.fetch.manifest import sha256_of, write_atomic
 from training.outliers import flag_outliers
 from training.sales import SALES_COLUMNS, single_home_sales, summarise_mutations
 from training.tranquillity import prepare_tranquillity
@@ -34,7 +34,7 @@ from training.tranquillity import prepare_tranquillity
 # Bump when the sales table's columns or their meaning change (see docs/ARCHITECTURE.md).
 SCHEMA_VERSION = "1"
 # Bump when prepare's rules change, so that unchanged inputs are prepared again.
-PREPARE_VERSION = "1"
+PREPARE_VERSION = "2"  # 2: address index keys unknown départements as "" (was "na")
 
 SALES_SCHEMA = pa.schema(
     [
@@ -97,11 +97,7 @@ def checksum_inputs(raw: Path) -> dict[str, str]:
             relative = path.relative_to(raw).as_posix()
             if relative == MANIFEST:
                 continue  # fetch times change on every fetch; the files' checksums do not
-            digest = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            sums[relative] = digest.hexdigest()
+            sums[relative] = sha256_of(path)
     return sums
 
 
@@ -128,14 +124,8 @@ def write_manifest(layout: Layout, inputs: dict[str, str], prepared: Prepared) -
         "sales": int(len(prepared.sales)),
         "data_until": str(prepared.sales["date"].max().date()) if len(prepared.sales) else None,
     }
-    _write_text(layout.prepared / MANIFEST, json.dumps(manifest, indent=1))
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    layout.prepared.mkdir(parents=True, exist_ok=True)
+    write_atomic(layout.prepared / MANIFEST, json.dumps(manifest, indent=1))
 
 
 # --- steps ---------------------------------------------------------------------------
@@ -171,6 +161,8 @@ def build_sales(raw: Path, progress: bool = False) -> Prepared:
     sales, verdicts, rejected, bad_lines = [], [], [], []
     covered: set[tuple[str, int]] = set()
     files = dvf_files(raw)
+    if not files:
+        raise click.ClickException(f"no DVF file under {raw} (expected {GEO_DVF_GLOB})")
     for kind, path in tqdm(files, desc="Reading DVF", unit="file", disable=not progress):
         rows, lines = read_dvf_file(kind, path, raw)
         bad_lines.append(lines)
@@ -180,10 +172,10 @@ def build_sales(raw: Path, progress: bool = False) -> Prepared:
         else:
             # geo-DVF is the same data, cleaner and geolocated: the raw rows of a
             # département × year it covers would count every sale twice.
-            dup = pd.Series(
-                list(zip(rows["source_departement"], rows["source_year"], strict=True)),
-                index=rows.index,
-            ).isin(covered)
+            dup = pd.Series(False, index=rows.index)
+            for year in {year for _, year in covered}:
+                deps = [dep for dep, covered_year in covered if covered_year == year]
+                dup |= (rows["source_year"] == year) & rows["source_departement"].isin(deps)
             if dup.any():
                 verdicts.append(
                     rows.loc[dup]
@@ -200,8 +192,6 @@ def build_sales(raw: Path, progress: bool = False) -> Prepared:
         sales.append(file_sales)
         verdicts.append(file_verdicts)
         rejected.append(file_rejected)
-    if not files:
-        raise click.ClickException(f"no DVF file under {raw} (expected {GEO_DVF_GLOB})")
     all_lines = pd.concat(bad_lines, ignore_index=True)
     all_rejected = pd.concat([*rejected, all_lines], ignore_index=True)
     all_rejected = all_rejected.loc[:, list(REJECTED_COLUMNS)]
@@ -236,10 +226,11 @@ def write_sales(sales: pd.DataFrame, layout: Layout) -> Path:
     target = layout.prepared / "sales"
     staging = layout.prepared / f".sales-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)  # even with no sale, so that the swap below has a folder
     schema = sales_schema(sales)
     for dep, part in sales.groupby("departement", sort=True, observed=True):
         folder = staging / f"departement={dep}"
-        folder.mkdir(parents=True)
+        folder.mkdir()
         part = part.sort_values(["date", "mutation_id"]).drop(columns="departement")
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
         pq.write_table(table, folder / "part-0.parquet", compression="zstd")
@@ -270,7 +261,8 @@ def write_cleaning_report(prepared: Prepared, layout: Layout) -> Path:
         "rejected_rows": rejected.astype({"source_year": int}).to_dict("records"),
     }
     path = layout.prepared / "cleaning_report.json"
-    _write_text(path, json.dumps(report, indent=1, ensure_ascii=False))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(report, indent=1, ensure_ascii=False))
     return path
 
 

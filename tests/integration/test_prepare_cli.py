@@ -142,3 +142,14 @@ def test_a_truncated_download_is_named_and_nothing_is_written(runner, home, shar
     assert result.exit_code != 0
     assert "34.csv.gz" in result.output and "cannot be read" in result.output
     assert not (home / "prepared" / "sales").exists()
+
+
+def test_a_run_without_any_kept_sale_still_writes_an_empty_table(tmp_path):
+    import pandas as pd
+
+    from training.prepare import write_sales
+    from training.sales import SALES_COLUMNS
+
+    paths = layout(tmp_path)
+    target = write_sales(pd.DataFrame(columns=SALES_COLUMNS), paths)
+    assert target.is_dir() and not any(target.iterdir())
