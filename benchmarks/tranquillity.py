@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/tranquillity.py [--home /tmp/tq-home]
 
 Builds `prepared/reference/tranquillity/` from `<home>/raw` when it is missing, then
-times `Tranquillity.features` on 10,000 random points of the communes in the raw
-communes file (half of them in Paris, where camera queries run), in one batch and one
-point at a time (as the benchmark's lists, and as the estimator passes them), and `summary`
-for one point. Prints medians over repeats, and for one point Paris and elsewhere apart.
+times `Tranquillity.features` on 10,000 random points of the communes of the raw
+communes file (read by `training.communes.read_communes`; half of the points in Paris,
+where camera queries run), in one batch and one point at a time (as the benchmark's
+lists, and as the estimator passes them), and `summary` for one point. Prints medians
+over repeats, and for one point Paris and elsewhere apart.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from model.settings import layout
-from model.tranquillity import Tranquillity, commune_for_statistics
+from model.tranquillity import Tranquillity
+from training.communes import read_communes
 
 POINTS = 10_000
 REPEATS = 7
@@ -31,7 +33,9 @@ SUMMARY_CALLS = 1_000
 
 def sample_points(raw: Path, n: int, seed: int = 0) -> pd.DataFrame:
     """Random points around commune centroids of the four départements, half in Paris."""
-    communes = pd.read_csv(raw / "communes" / "communes-cog2024-population2021.csv", dtype=str)
+    communes = read_communes(raw)
+    if communes is None:
+        raise SystemExit(f"no communes file under {raw}: run `immoval fetch` first")
     code, lat, lon = "insee_com", "lat", "lng"
     communes = communes[communes[code].str[:2].isin(["34", "59", "75", "76"])].dropna(
         subset=[lat, lon]
@@ -82,27 +86,23 @@ def main() -> None:
         single.append((time.perf_counter() - start) * 1000)
     report("features, one point per call", single, paris[:SINGLE_CALLS])
 
-    # As the estimator calls it: numpy arrays, datetime64[D], codes as a Series (built first).
+    # As the estimator calls it: numpy arrays, datetime64[D], codes as a list (arrondissement
+    # codes are mapped by `features` itself).
     inputs = [
         (
             np.array([row.longitude]),
             np.array([row.latitude]),
             np.array([row.date], dtype="datetime64[D]"),
-            commune_for_statistics([row.code]),
+            [row.code],
         )
         for row in points.head(SINGLE_CALLS).itertuples()
     ]
-    served, codes = [], []
+    served = []
     for args_one in inputs:
         start = time.perf_counter()
         tranquillity.features(*args_one)
         served.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        commune_for_statistics([args_one[3].iloc[0]])
-        codes.append((time.perf_counter() - start) * 1000)
     report("features, one point as the estimator passes it", served, paris[:SINGLE_CALLS])
-    report("commune_for_statistics of one code (estimator, before features)", codes,
-           paris[:SINGLE_CALLS])  # fmt: skip
 
     summary = []
     for row in points.head(SUMMARY_CALLS).itertuples():

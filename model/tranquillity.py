@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import BallTree
 
+from model.comparables import EARTH_RADIUS_M
+
 GROUPS = ("violence", "property", "damage", "burglary")
 GROUP_LABELS = {
     "violence": "Atteintes aux personnes",
@@ -42,7 +44,6 @@ NEAREST_CAP_M = 1000.0
 # Figures older than this (in years before the date) are not used at all.
 MAX_AGE_YEARS = 5
 TREND_YEARS = 5
-EARTH_RADIUS_M = 6_371_008.8
 CHUNK = 50_000
 # Camera queries reach a little beyond the cap (radians): what they find is then kept by
 # its distance in metres from `_haversine_m`, the one distance both paths use.
@@ -356,13 +357,14 @@ class Tranquillity:
         if len(lengths) != 1:
             raise ValueError(f"longitude, latitude, dates and codes differ in length: {lengths}")
         columns = self._rates(codes, dates)
+        columns |= {name: np.full(len(longitude), np.nan) for name in _CAMERA_FEATURES}
         # Chunks bound the memory of the radius queries on a whole sales table.
-        for start in range(0, max(len(longitude), 1), CHUNK):
+        for start in range(0, len(longitude), CHUNK):
             part = slice(start, start + CHUNK)
             for name, values in self._cameras(
                 longitude[part], latitude[part], dates[part], codes[part]
             ).items():
-                columns.setdefault(name, np.full(len(longitude), np.nan))[part] = values
+                columns[name][part] = values
         return pd.DataFrame({name: columns[name].astype("float32") for name in FEATURES})
 
     def _rates(self, codes: list[str], dates: np.ndarray) -> dict[str, np.ndarray]:
@@ -486,7 +488,7 @@ class Tranquillity:
         # Copies: the cached entries must not change when a caller edits its answer.
         incidents = {
             group: {**entry, "history": dict(entry["history"])}
-            for group, entry in self._incidents(code, day is not None, year, on_date.year).items()
+            for group, entry in self._incidents(code, day is not None, year).items()
         }
         covered = row["tq_cameras_250m"] == row["tq_cameras_250m"]  # not NaN
         cameras = {
@@ -508,7 +510,7 @@ class Tranquillity:
             "notes": list(NOTES) + ([] if cameras["covered"] else [NOTE_NOT_COVERED]),
         }
 
-    def _incidents_of(self, code: str, dated: bool, year: int, shown_year: int) -> dict:
+    def _incidents_of(self, code: str, dated: bool, year: int) -> dict:
         """The incidents part of a summary: per group, the figures `features` uses and context."""
         commune_row = self._communes.row(code) if dated else -1
         dep_row = self._departements.row(_departement(code))
@@ -523,8 +525,6 @@ class Tranquillity:
             entry.update(year=None, percentile=None, departement_rate=None)
             entry.update(ratio_to_departement=None, france_rate=None, trend_5y_pct=None, history={})
             if rate is not None:
-                # The year of the figures: as old as `features` finds them, from the year shown.
-                used = shown_year - (year - used)
                 dep_rate = _number(self._departements.value(column, dep_row, used))
                 france = _number(self._departements.value(column, france_row, used))
                 percentile = self._communes.value(f"{group}_percentile", commune_row, used)

@@ -61,6 +61,18 @@ def test_overpass_json_reader(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("start_date", ["2019-13", "2019-02-30", "2019-00", "soon"])
+def test_impossible_osm_start_date_is_unknown(tmp_path, start_date):
+    # Mappers' typos must not stop the build: the camera is kept, its date unknown.
+    path = tmp_path / "osm-overpass-34.json"
+    tags = {"man_made": "surveillance", "start_date": start_date}
+    element = {"type": "node", "id": 1, "lat": 43.61, "lon": 3.87, "tags": tags}
+    path.write_text(json.dumps({"elements": [element]}), encoding="utf-8")
+    read = cam.read_overpass_json(path)
+    assert read.table["longitude"].tolist() == [3.87]
+    assert read.table["in_service"].isna().tolist() == [True]
+
+
 def test_osm_xml_reader(tmp_path):
     path = tmp_path / "x.osm"
     path.write_text(

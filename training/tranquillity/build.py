@@ -98,18 +98,17 @@ CAMERA_SOURCES = (
 )
 
 
-def _header(path: Path) -> str:
+def _is_official_communal_csv(path: Path) -> bool:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
-        return handle.readline()
+        header = handle.readline()
+    return header.startswith("CODGEO_") and "est_diffuse" in header
 
 
 def _official_communal_files(ssmsi_dir: Path) -> list[Path]:
     # The fetch step names the file; recognise it by its header rather than its name.
     candidates = sorted(ssmsi_dir.glob("*.csv")) + sorted(ssmsi_dir.glob("*.csv.gz"))
-    official = [
-        p for p in candidates if _header(p).startswith("CODGEO_") and "est_diffuse" in _header(p)
-    ]
+    official = [p for p in candidates if _is_official_communal_csv(p)]
     return sorted(ssmsi_dir.glob("communes*.parquet")) + official
 
 

@@ -61,10 +61,8 @@ def read_overpass_json(path: str | Path, source: str = "osm") -> Read:
         tags = element.get("tags", {})
         # Ways and relations carry a `center` when asked with `out center`.
         point = element if "lat" in element else element.get("center", {})
-        if tags.get("man_made") != "surveillance":
-            rejects.append((i, json.dumps(element)[:300], "not man_made=surveillance"))
-        elif tags.get("surveillance:type", "camera") not in ("camera", "ALPR"):
-            rejects.append((i, json.dumps(element)[:300], "surveillance:type is not a camera"))
+        if reason := _not_a_camera(tags):
+            rejects.append((i, json.dumps(element)[:300], reason))
         elif not isinstance(point.get("lat"), int | float) or not isinstance(
             point.get("lon"), int | float
         ):
@@ -78,6 +76,15 @@ def read_overpass_json(path: str | Path, source: str = "osm") -> Read:
     return Read(_cameras(lon, lat, when, source), rejected)
 
 
+def _not_a_camera(tags: dict) -> str | None:
+    """Why an OSM object's tags are not a surveillance camera, None when they are."""
+    if tags.get("man_made") != "surveillance":
+        return "not man_made=surveillance"
+    if tags.get("surveillance:type", "camera") not in ("camera", "ALPR"):
+        return "surveillance:type is not a camera"
+    return None
+
+
 def _osm_date(tags: dict) -> pd.Timestamp | None:
     """`start_date` when mappers gave one (YYYY, YYYY-MM or YYYY-MM-DD), else unknown."""
     value = str(tags.get("start_date", "")).strip()
@@ -85,12 +92,15 @@ def _osm_date(tags: dict) -> pd.Timestamp | None:
     if not match:
         return None
     year, month, day = match.groups()
-    # A partial date is taken at the end of its period: never counted before it existed.
-    if month is None:
-        return pd.Timestamp(int(year), 12, 31)
-    if day is None:
-        return pd.Timestamp(int(year), int(month), 1) + pd.offsets.MonthEnd(0)
-    return pd.Timestamp(value)
+    try:
+        # A partial date is taken at the end of its period: never counted before it existed.
+        if month is None:
+            return pd.Timestamp(int(year), 12, 31)
+        if day is None:
+            return pd.Timestamp(int(year), int(month), 1) + pd.offsets.MonthEnd(0)
+        return pd.Timestamp(value)
+    except ValueError:  # mappers' typos (month 13, 30 February): unknown, like no date
+        return None
 
 
 def read_osm_xml(path: str | Path, source: str = "osm") -> Read:
@@ -106,10 +116,8 @@ def read_osm_xml(path: str | Path, source: str = "osm") -> Read:
         except (TypeError, ValueError):
             rejects.append((i, raw, "no coordinates"))
             continue
-        if tags.get("man_made") != "surveillance":
-            rejects.append((i, raw, "not man_made=surveillance"))
-        elif tags.get("surveillance:type", "camera") not in ("camera", "ALPR"):
-            rejects.append((i, raw, "surveillance:type is not a camera"))
+        if reason := _not_a_camera(tags):
+            rejects.append((i, raw, reason))
         else:
             keep.append((lon, lat, _osm_date(tags)))
         node.clear()

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.tranquillity import commune_for_statistics, departement_of
+from model.tranquillity import commune_for_statistics
 
 # The three groups of the official indicators (as grouped by `groupes-indicateurs.json`
 # in the mirror), plus burglary of dwellings, which is published per 1000 dwellings.
@@ -50,18 +50,6 @@ OFFICIAL_COLUMNS = (
     "insee_pop;insee_pop_millesime;insee_log;insee_log_millesime;"
     "complement_info_nombre;complement_info_taux"
 ).split(";")
-
-# Columns of the long table every reader of incident counts produces.
-FACT_COLUMNS = [
-    "code",
-    "year",
-    "indicator",
-    "count",
-    "rate_per_1000",
-    "published",
-    "population",
-    "dwellings",
-]
 
 
 @dataclass(frozen=True)
@@ -313,12 +301,10 @@ def load_group_definitions(path: str | Path) -> dict[str, tuple[str, ...]]:
 
 __all__ = [
     "BURGLARY_INDICATOR",
-    "FACT_COLUMNS",
     "GROUP_INDICATORS",
     "OFFICIAL_COLUMNS",
     "Read",
     "area_rates",
-    "departement_of",
     "group_rates",
     "load_group_definitions",
     "missing_indicators",
