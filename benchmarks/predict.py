@@ -25,7 +25,7 @@ from model.estimator import Estimator  # noqa: E402
 from model.property import Property  # noqa: E402
 from model.registry import read_champion  # noqa: E402
 from model.settings import layout  # noqa: E402
-from training.predict import run_predict  # noqa: E402
+from training.predict import DVF_NAMES, TYPES, run_predict  # noqa: E402
 
 
 def homes(estimator: Estimator, n: int, seed: int = 0) -> list[dict]:
@@ -89,35 +89,32 @@ def main() -> None:
     batch = timed(lambda: estimator.estimate_many(props, explain=False), 5)
     print(f"estimate_many of 1000 (values only): median {statistics.median(batch):.3f} s")
 
-    header = [
-        "date_mutation",
-        "type_local",
-        "surface_reelle_bati",
-        "nombre_pieces_principales",
-        "surface_terrain",
+    # The columns `immoval predict` reads, named as it maps them to `Property` fields.
+    fields = (
+        "valuation_date",
+        "property_type",
+        "living_area_m2",
+        "rooms",
+        "land_area_m2",
         "longitude",
         "latitude",
         "code_commune",
-    ]
-    kinds = {"apartment": "Appartement", "house": "Maison"}
+    )
+    kinds = {kind: name.capitalize() for name, kind in TYPES.items()}
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
         with open(source, "w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
+            writer.writerow([DVF_NAMES[name] for name in fields])
             for h in homes(estimator, args.rows, seed=1):
-                writer.writerow(
-                    [
-                        today.isoformat(),
-                        kinds[h["property_type"]],
-                        h["living_area_m2"],
-                        h["rooms"],
-                        h["land_area_m2"],
-                        f"{h['longitude']:.6f}",
-                        f"{h['latitude']:.6f}",
-                        h["code_commune"],
-                    ]
-                )
+                row = {
+                    **h,
+                    "valuation_date": today.isoformat(),
+                    "property_type": kinds[h["property_type"]],
+                    "longitude": f"{h['longitude']:.6f}",
+                    "latitude": f"{h['latitude']:.6f}",
+                }
+                writer.writerow([row[name] for name in fields])
         start = time.perf_counter()
         counts = run_predict(estimator, source, target)
         print(

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.neighbors import KDTree
 
+from model.property import PROPERTY_TYPES
+
 EARTH_RADIUS_M = 6_371_008.8
-PROPERTY_TYPES = ("apartment", "house")
 # Query groups (type, month) are keyed type * _BLOCK_KEY + (first day - _FIRST_BLOCK).
 _FIRST_BLOCK = -1_000_000  # keys hold any day number in [-1_000_000, 9_000_000)
 _BLOCK_KEY = 10_000_000

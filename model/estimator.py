@@ -25,9 +25,12 @@ from model import features as feats
 from model.comparables import PROPERTY_TYPES, chord_to_metres, metres_to_chord, to_xyz
 from model.market import MarketIndex, month_label, month_number
 from model.property import Property
+from model.tranquillity import Tranquillity
 
 # No DVF for Alsace-Moselle (land register of their own) and Mayotte.
-NOT_IN_DVF = frozenset({"57", "67", "68", "976"})
+ALSACE_MOSELLE = frozenset({"57", "67", "68"})
+MAYOTTE = "976"
+NOT_IN_DVF = ALSACE_MOSELLE | {MAYOTTE}
 # Beyond this, the nearest earlier sale of the same type is too far to value a home.
 MAX_NEAREST_SALE_M = 5_000.0
 # A point this close to a known sale is taken to be on that sale's parcel (DVF places
@@ -121,6 +124,12 @@ class Estimator:
         self.booster = bundle.booster
         self.names = tuple(meta["features"])
         self.tq_features = tuple(meta.get("tranquillity_features", ()))
+        if self.names != feats.feature_names(self.tq_features):
+            # The booster reads columns by position: another feature list would still
+            # predict, silently wrong.
+            raise bundle_format.BundleError(
+                f"{bundle.path}: its features differ from this code's (built by another version)"
+            )
         self.ranges = meta["ranges"]
         # The group shown to users of each feature, in feature order.
         self._groups = tuple(
@@ -197,10 +206,8 @@ class Estimator:
         if not (reference / "tranquillity").is_dir():
             return None
         try:
-            from model.tranquillity import Tranquillity
-
             return Tranquillity.load(reference)
-        except (ImportError, OSError, KeyError, ValueError):
+        except (OSError, KeyError, ValueError):
             if self.tq_features:
                 raise
             return None
@@ -345,6 +352,7 @@ class Estimator:
             batch.column("knn_rel_spread"),
         )
         nearest = batch.distances[:, 0]
+        market_months = self.market.reference_month(month_number(subjects["date"]))
         for j, i in enumerate(keep):
             if not np.isfinite(nearest[j]) or nearest[j] > MAX_NEAREST_SALE_M:
                 results[i] = OutsideCoverage(
@@ -359,16 +367,17 @@ class Estimator:
             contributions, baseline = ([], v)
             if contrib is not None:
                 contributions, baseline = self._contributions(contrib[j], batch, j, subjects, v)
-            shown = self._comparables_of(batch.neighbours[j], batch.distances[j], comparables)
-            prop = chosen[j]
-            market_month = int(
-                self.market.reference_month(
-                    np.array([month_number(np.datetime64(prop.valuation_date, "D"))])
-                )[0]
+            shown = (
+                self._comparables_of(batch.neighbours[j], batch.distances[j], comparables)
+                if comparables
+                else []
             )
+            prop = chosen[j]
             tq_summary = None
-            if summary and self.tranquillity is not None:
-                tq_summary = self._tranquillity_summary(prop, subjects["code_commune"][j])
+            if summary:
+                tq_summary = self._tranquillity_summary(
+                    prop.longitude, prop.latitude, subjects["code_commune"][j], prop.valuation_date
+                )
             results[i] = Estimate(
                 value=round(v, -2),
                 low=round(low, -2),
@@ -378,7 +387,7 @@ class Estimator:
                 baseline=round(baseline, 0),
                 contributions=contributions,
                 comparables=shown,
-                market_period=month_label(market_month),
+                market_period=month_label(market_months[j]),
                 model_version=self.version,
                 data_until=self.data_until,
                 tranquillity=tq_summary,
@@ -394,11 +403,12 @@ class Estimator:
             return "low"
         return "medium"
 
-    def _tranquillity_summary(self, prop: Property, code: str) -> dict | None:
+    def _tranquillity_summary(self, longitude, latitude, code, on: date | None) -> dict | None:
+        """The tranquillity display of a point, None when unknown there."""
+        if self.tranquillity is None or not code:
+            return None
         try:
-            return self.tranquillity.summary(
-                prop.longitude, prop.latitude, code, on_date=prop.valuation_date
-            )
+            return self.tranquillity.summary(longitude, latitude, code, on_date=on)
         except (KeyError, ValueError, IndexError):
             return None
 
@@ -409,7 +419,7 @@ class Estimator:
         chord, rows = self._all_tree.query(xyz, k=1)
         return chord_to_metres(chord[:, 0]), rows[:, 0]
 
-    def _parcels(self, xyz: np.ndarray, given, nearest=None) -> np.ndarray:
+    def _parcels(self, xyz: np.ndarray, given, nearest) -> np.ndarray:
         """Parcel of each point: given, else the parcel of a sale within PARCEL_SNAP_M;
         `nearest`: a function giving the points' `_nearest_sales` (shared with `_locate`)."""
         out = np.full(len(xyz), None, dtype=object)
@@ -419,7 +429,7 @@ class Estimator:
                     out[j] = str(value).strip()
         todo = np.array([j for j in range(len(xyz)) if out[j] is None], dtype="int64")
         if len(todo) and len(self.history.pool):
-            metres, rows = nearest() if nearest is not None else self._nearest_sales(xyz)
+            metres, rows = nearest()
             metres, rows = metres[todo], rows[todo]
             near = metres <= PARCEL_SNAP_M
             out[todo[near]] = self._sales["parcel_id"][rows[near]]
@@ -638,12 +648,7 @@ class Estimator:
                 ),
                 "sales": total,
             }
-        tq = None
-        if self.tranquillity is not None and code:
-            try:
-                tq = self.tranquillity.summary(longitude, latitude, code, on_date=on)
-            except (KeyError, ValueError, IndexError):
-                tq = None
+        tq = self._tranquillity_summary(longitude, latitude, code, on)
         return {
             "code_commune": code,
             "commune_name": self._commune_names.get(str(code)) if code else None,

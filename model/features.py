@@ -258,9 +258,7 @@ class History:
             rel=rel,
             log_area=np.log(sales["living_area_m2"].to_numpy(dtype="float64")),
             log_land=np.log1p(sales["land_area_m2"].astype("float64").fillna(0).to_numpy()),
-            rooms=pd.array(sales["rooms"], dtype="Float64").to_numpy(
-                dtype="float64", na_value=np.nan
-            ),
+            rooms=_floats(sales["rooms"]),
             parcels=_GroupHistory.build(sales["parcel_id"].to_numpy(dtype=object), days, rel),
             homes=_GroupHistory.build(homes, days, rel),
             market=market,
@@ -409,16 +407,12 @@ def _nan_to_num(values: np.ndarray) -> np.ndarray:
 
 
 def _nanmedian(values: np.ndarray) -> np.ndarray:
-    return _nanpercentile(values, 50)
-
-
-def _nanpercentile(values: np.ndarray, q: float) -> np.ndarray:
-    """Row-wise percentile ignoring NaN (linear interpolation), NaN for empty rows."""
-    return _nanpercentiles(values, (q,))[0]
+    return _nanpercentiles(values, (50,))[0]
 
 
 def _nanpercentiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
-    """`_nanpercentile` for several percentiles of the same rows, sorting them once."""
+    """Row-wise percentiles ignoring NaN (linear interpolation), NaN for empty rows; the
+    rows are sorted once for all of them."""
     # np.nanpercentile loops in Python over rows; sorting puts NaN last, then interpolate.
     values = np.asarray(values, dtype="float64")
     ordered = np.sort(values, axis=1)

@@ -88,10 +88,6 @@ class MarketIndex:
             levels[key], counts[key] = trailing_levels(months[mask], logs[mask], first, last)
         return cls(first, last, levels, counts)
 
-    @property
-    def markets(self) -> frozenset[tuple[str, str]]:
-        return frozenset(self.levels)
-
     def reference_month(self, months: np.ndarray) -> np.ndarray:
         """The month whose level applies at months `months`: m − 1, held at the data's end."""
         months = np.asarray(months, dtype="int64")

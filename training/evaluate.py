@@ -73,16 +73,11 @@ def _prb(r, e, p, median_r) -> float | None:
     return float(slope)
 
 
-def breakdown(frame: pd.DataFrame, by, estimate="estimate", low="low", high="high") -> pd.DataFrame:
-    """Statistics per group of `frame` (columns price, estimate, low, high)."""
+def breakdown(frame: pd.DataFrame, by) -> pd.DataFrame:
+    """Statistics per group of `frame` (columns price, estimate, optional low and high)."""
     rows = []
     for key, part in frame.groupby(by, observed=True, sort=True):
-        stats = ratio_metrics(
-            part[estimate],
-            part["price"],
-            part[low] if low in part else None,
-            part[high] if high in part else None,
-        )
+        stats = ratio_metrics(part["estimate"], part["price"], part.get("low"), part.get("high"))
         key = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip([by] if isinstance(by, str) else by, key, strict=True)), **stats})
     return pd.DataFrame(rows)

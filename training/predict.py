@@ -26,16 +26,8 @@ OUTPUT_COLUMNS = (
     "model_version",
     "error",
 )
-REQUIRED = (
-    "date_mutation",
-    "type_local",
-    "surface_reelle_bati",
-    "nombre_pieces_principales",
-    "longitude",
-    "latitude",
-)
 TYPES = {"maison": "house", "appartement": "apartment"}
-# Property field → the DVF column it comes from (to name bad fields in the user's terms).
+# Property field → the DVF column it is read from (and named by in error messages).
 DVF_NAMES = {
     "valuation_date": "date_mutation",
     "property_type": "type_local",
@@ -47,23 +39,26 @@ DVF_NAMES = {
     "longitude": "longitude",
     "code_commune": "code_commune",
 }
+REQUIRED = tuple(
+    DVF_NAMES[field]
+    for field in (
+        "valuation_date",
+        "property_type",
+        "living_area_m2",
+        "rooms",
+        "longitude",
+        "latitude",
+    )
+)
 CHUNK = 20_000
 
 
 def property_of(row: dict) -> Property:
     """A `Property` from one CSV row with DVF names; `InvalidProperty` names bad columns."""
-    kind = (row.get("type_local") or "").strip()
-    data = {
-        "property_type": TYPES.get(kind.lower(), kind or None),
-        "living_area_m2": row.get("surface_reelle_bati"),
-        "rooms": row.get("nombre_pieces_principales"),
-        "land_area_m2": row.get("surface_terrain"),
-        "outbuildings": row.get("nombre_dependances"),
-        "latitude": row.get("latitude"),
-        "longitude": row.get("longitude"),
-        "valuation_date": row.get("date_mutation"),
-        "code_commune": (row.get("code_commune") or "").strip() or None,
-    }
+    data = {field: row.get(column) for field, column in DVF_NAMES.items()}
+    kind = (data["property_type"] or "").strip()
+    data["property_type"] = TYPES.get(kind.lower(), kind or None)
+    data["code_commune"] = (data["code_commune"] or "").strip() or None
     # DVF writes whole numbers as "3" or "3.0": accept both for counts.
     for name in ("rooms", "outbuildings"):
         value = data[name]
@@ -116,8 +111,7 @@ def predict_rows(estimator, header: list[str], rows: Iterable[list[str]]) -> Ite
         batch.clear()
 
     for fields in rows:
-        error = None
-        prop = None
+        error = prop = parcel = None
         if len(fields) != width:
             error = f"malformed row: {len(fields)} fields instead of {width}"
             fields = (fields + [""] * width)[:width]
@@ -125,13 +119,9 @@ def predict_rows(estimator, header: list[str], rows: Iterable[list[str]]) -> Ite
             record = dict(zip(header, fields, strict=True))
             try:
                 prop = property_of(record)
+                parcel = (record.get("id_parcelle") or "").strip() or None
             except InvalidProperty as exc:
                 error = describe(exc)
-        parcel = None
-        if prop is not None:
-            parcel = (
-                dict(zip(header, fields, strict=True)).get("id_parcelle") or ""
-            ).strip() or None
         batch.append((fields, error, prop, parcel))
         if len(batch) >= CHUNK:
             yield from flush()

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,13 +32,13 @@ from model import bundle as bundle_format
 from model import features as feats
 from model import registry
 from model.estimator import dispersion_tier, range_multipliers
-from model.market import MarketIndex, month_number
+from model.market import MarketIndex, month_label, month_number
+from model.property import PROPERTY_TYPES
 from model.settings import Layout
 from model.settings import layout as make_layout
 from training import evaluate as ev
+from training.cleaning import MARKET_NATURES
 
-MARKET_NATURES = ("Vente", "Vente en l'état futur d'achèvement")
-PROPERTY_TYPES = ("apartment", "house")
 N_ESTIMATORS = 300
 SEED = 20240101
 PARAMS = {
@@ -58,10 +59,6 @@ PARAMS = {
     "max_bin": 63,
     "deterministic": True,
     "force_row_wise": True,
-    # One thread by default: on a shared 2-core machine, LightGBM's two threads wait on
-    # each other whenever one is descheduled (measured 5x slower than one thread under
-    # load). IMMOVAL_TRAIN_THREADS=2 on a dedicated machine.
-    "num_threads": int(os.environ.get("IMMOVAL_TRAIN_THREADS", "1")),
     "verbosity": -1,
 }
 CALIBRATION_MONTHS = 6
@@ -150,9 +147,18 @@ def read_communes(layout: Layout) -> pd.DataFrame:
 # --- fitting ------------------------------------------------------------------------------
 
 
+def training_params(seed: int) -> dict:
+    """LightGBM parameters of a training run, threads read from the environment."""
+    # One thread by default: on a shared 2-core machine, LightGBM's two threads wait on
+    # each other whenever one is descheduled (measured 5x slower than one thread under
+    # load). IMMOVAL_TRAIN_THREADS=2 on a dedicated machine.
+    threads = int(os.environ.get("IMMOVAL_TRAIN_THREADS", "1"))
+    return {**PARAMS, "num_threads": threads, "seed": seed}
+
+
 def fit_booster(matrix: np.ndarray, target: np.ndarray, names, n_estimators: int, seed: int):
     """A LightGBM booster on a feature matrix (deterministic for a given seed)."""
-    params = {**PARAMS, "seed": seed}
+    params = training_params(seed)
     data = lgb.Dataset(
         matrix,
         label=target,
@@ -246,7 +252,8 @@ def prepare_features(sales: pd.DataFrame, communes: pd.DataFrame) -> Prepared:
         clean["departement"], clean["property_type"], clean["date"], clean["price_per_m2"]
     )
     target = feats.relative_price(clean, market)
-    # The market's first month has no earlier level: those sales only serve as history.
+    # The market's first month has no earlier level, hence no target nor relative price
+    # for neighbours to use: those sales are left out.
     known = np.isfinite(target)
     left_out["before_market_index"] = int((~known).sum())
     clean = clean.loc[known].reset_index(drop=True)
@@ -266,6 +273,13 @@ def flagged_sales(sales: pd.DataFrame) -> pd.DataFrame:
 def estimate_from(prediction: np.ndarray, level: np.ndarray, area) -> np.ndarray:
     """Price from a predicted market-relative log €/m²."""
     return np.exp(level + prediction) * np.asarray(area, dtype="float64")
+
+
+def add_range(frame: pd.DataFrame, quantiles: dict, spread) -> pd.DataFrame:
+    """`low` and `high` columns around `estimate`, as serving computes them."""
+    lo, hi = range_multipliers(quantiles, frame["departement"], frame["property_type"], spread)
+    frame["low"], frame["high"] = frame["estimate"] * np.exp(lo), frame["estimate"] * np.exp(hi)
+    return frame
 
 
 def select(matrix_names, names, matrix):
@@ -310,11 +324,7 @@ def run_evaluation(prep: Prepared, split: Split, n_estimators: int, seed: int, l
         model_b.predict(batch.matrix[test]), level[test], area[test]
     )
     spread = batch.column("knn_rel_spread")
-    lo, hi = range_multipliers(
-        quantiles, test_frame["departement"], test_frame["property_type"], spread[test]
-    )
-    test_frame["low"] = test_frame["estimate"] * np.exp(lo)
-    test_frame["high"] = test_frame["estimate"] * np.exp(hi)
+    add_range(test_frame, quantiles, spread[test])
     results = {"model": ev.evaluate(test_frame)}
     notes = [
         "`model` et les autres colonnes excluent les ventes test signalées comme aberrantes "
@@ -332,10 +342,7 @@ def run_evaluation(prep: Prepared, split: Split, n_estimators: int, seed: int, l
     frozen = frozen_features(prep, split)
     frame = test_frame.copy()
     frame["estimate"] = estimate_from(model_b.predict(frozen.matrix), frozen.level, area[test])
-    f_lo, f_hi = range_multipliers(
-        quantiles, frame["departement"], frame["property_type"], frozen.column("knn_rel_spread")
-    )
-    frame["low"], frame["high"] = frame["estimate"] * np.exp(f_lo), frame["estimate"] * np.exp(f_hi)
+    add_range(frame, quantiles, frozen.column("knn_rel_spread"))
     results["model_frozen_history"] = ev.evaluate(frame)
 
     if prep.tranquillity:
@@ -352,7 +359,7 @@ def run_evaluation(prep: Prepared, split: Split, n_estimators: int, seed: int, l
         frame["estimate"] = estimate_from(
             ablated.predict(select(names, base, batch.matrix[test])), level[test], area[test]
         )
-        frame["low"], frame["high"] = frame["estimate"] * np.exp(lo), frame["estimate"] * np.exp(hi)
+        add_range(frame, quantiles, spread[test])
         results["without_tranquillity"] = ev.evaluate(frame)
 
     log("baseline: LightGBM on attributes and coordinates")
@@ -410,10 +417,7 @@ def flagged_test_frame(prep: Prepared, split: Split, booster, quantiles) -> pd.D
     frame["estimate"] = estimate_from(
         booster.predict(batch.matrix), batch.level, sales["living_area_m2"]
     )
-    lo, hi = range_multipliers(
-        quantiles, frame["departement"], frame["property_type"], batch.column("knn_rel_spread")
-    )
-    frame["low"], frame["high"] = frame["estimate"] * np.exp(lo), frame["estimate"] * np.exp(hi)
+    add_range(frame, quantiles, batch.column("knn_rel_spread"))
     return frame.loc[np.isfinite(frame["estimate"].to_numpy())]
 
 
@@ -570,14 +574,14 @@ def run_training(
         "created": now.isoformat(timespec="seconds"),
         "data_until": data_until.isoformat(),
         "training_window": [pool["date"].min().date().isoformat(), data_until.isoformat()],
-        "market_period": str(np.datetime64(prep.history.market.last_month, "M")),
+        "market_period": month_label(prep.history.market.last_month),
         "departements": sorted(pool["departement"].unique().tolist()),
         "property_types": list(PROPERTY_TYPES),
         "features": list(prep.batch.names),
         "feature_dtypes": {name: "float32" for name in prep.batch.names},
         "tranquillity_features": list(prep.tranquillity),
         "target": "log(price_per_m2) - market level before the sale's month",
-        "params": {**PARAMS, "seed": seed, "n_estimators": n_estimators},
+        "params": {**training_params(seed), "n_estimators": n_estimators},
         "k_neighbours": feats.K_NEIGHBOURS,
         "ranges": {
             **_jsonable(quantiles),
@@ -591,7 +595,8 @@ def run_training(
         "training_seconds": None,
     }
     files = {}
-    with _TempDir() as tmp:
+    with tempfile.TemporaryDirectory(prefix="immoval-plots-") as folder:
+        tmp = Path(folder)
         plots = ev.write_plots(test_frame, public_eval["results"], importance, tmp)
         for name in plots:
             files[f"plots/{name}"] = (tmp / name).read_bytes()
@@ -610,17 +615,6 @@ def run_training(
         registry.promote(layout.models, version)
         log(f"{version} promoted: it is the first model")
     return path
-
-
-class _TempDir:
-    def __enter__(self) -> Path:
-        import tempfile
-
-        self._dir = tempfile.TemporaryDirectory(prefix="immoval-plots-")
-        return Path(self._dir.name)
-
-    def __exit__(self, *exc) -> None:
-        self._dir.cleanup()
 
 
 # --- commands -----------------------------------------------------------------------------

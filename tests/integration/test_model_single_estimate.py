@@ -130,3 +130,23 @@ def test_one_row_equals_its_row_in_the_training_table(model_home):
         found = feats.compute(one, prep.history, prep.tranquillity)
         np.testing.assert_array_equal(found.matrix[0], prep.batch.matrix[i], err_msg=str(i))
         np.testing.assert_array_equal(found.neighbours[0], prep.batch.neighbours[i])
+
+
+def test_a_bundle_with_other_features_is_refused(model_home, tmp_path):
+    import json
+
+    from model.bundle import METADATA_FILE, BundleError
+
+    models = layout(model_home).models
+    source = models / read_champion(models)
+    copy = tmp_path / "other"
+    copy.mkdir()
+    for entry in source.iterdir():
+        if entry.name != METADATA_FILE:
+            (copy / entry.name).symlink_to(entry)
+    meta = json.loads((source / METADATA_FILE).read_text(encoding="utf-8"))
+    # Same features, another order: LightGBM would still predict, from the wrong columns.
+    meta["features"] = meta["features"][::-1]
+    (copy / METADATA_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(BundleError, match="features differ"):
+        Estimator.load(copy)

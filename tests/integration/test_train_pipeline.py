@@ -144,3 +144,14 @@ def test_models_and_promote_commands(model_home, runner):
     assert "*" in result.output and "2024-01-01" in result.output
     result = runner.invoke(main, ["--home", str(model_home), "promote", "nope"])
     assert result.exit_code != 0 and "no model version" in result.output
+
+
+def test_training_threads_are_read_when_training_not_at_import(monkeypatch):
+    from training import train
+
+    monkeypatch.setenv("IMMOVAL_TRAIN_THREADS", "2")
+    assert train.training_params(seed=3)["num_threads"] == 2
+    monkeypatch.delenv("IMMOVAL_TRAIN_THREADS")
+    params = train.training_params(seed=3)
+    assert params["num_threads"] == 1 and params["seed"] == 3
+    assert "num_threads" not in train.PARAMS
