@@ -15,8 +15,9 @@ import click
 
 def _database(ctx: click.Context):
     from app.db import Database, database_url
+    from model.settings import home_from_env
 
-    home = (ctx.obj or {}).get("home") or os.environ.get("IMMOVAL_HOME") or "var"
+    home = (ctx.obj or {}).get("home") or home_from_env()
     return Database(database_url(home, os.environ.get("IMMOVAL_DATABASE_URL")))
 
 

@@ -11,6 +11,7 @@ Addresses are never logged: only the precision and source of an answer are.
 from __future__ import annotations
 
 import bisect
+import difflib
 import logging
 import re
 import threading
@@ -61,7 +62,7 @@ ABBREVIATIONS = {
     "arr": "arrondissement", "arrdt": "arrondissement", "qua": "quai",
 }
 STOP_WORDS = frozenset(
-    "de du des la le les l d a au aux et en sur sous lès les".split()
+    "de du des la le les l d a au aux et en sur sous lès".split()
 )
 SUFFIXES = {"bis": "bis", "b": "bis", "ter": "ter", "t": "ter", "quater": "quater", "q": "quater"}
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -295,8 +296,6 @@ class OfflineIndex:
             candidates.sort(key=lambda w: -len(self._postings[w]))
             out += [(w, 0.9) for w in candidates[:200]]
         if not out and len(word) >= 4:
-            import difflib
-
             close = [w for w in self._vocabulary[
                 bisect.bisect_left(self._vocabulary, word[0]):
                 bisect.bisect_left(self._vocabulary, chr(ord(word[0]) + 1))]]
@@ -537,6 +536,6 @@ def get_geocoder() -> Geocoder:
 
 
 def preload(app) -> bool:
-    """Load the offline index up front (e.g. in gunicorn's `when_ready`, before forking)."""
+    """Load the offline index up front (e.g. in gunicorn's `on_starting`, before forking)."""
     with app.app_context():
         return get_geocoder().index is not None

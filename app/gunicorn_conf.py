@@ -42,8 +42,12 @@ loglevel = os.environ.get("IMMOVAL_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
-def when_ready(server):
-    """In the master, after the app is imported: load the champion before forking."""
+def on_starting(server):
+    """In the master, after the app is imported: load the champion before forking.
+
+    Before the port is bound, too: until the model is loaded, clients and health checks
+    are refused at once instead of waiting on a socket nobody answers yet.
+    """
     from app.geocoding import preload as preload_geocoder
     from app.model_store import preload
 

@@ -155,7 +155,8 @@ def probe_homes(bundle_dir: Path, departements) -> list:
     communes = pq.read_table(Path(bundle_dir) / "reference" / "communes.parquet",
                              columns=["departement", "population", "latitude",
                                       "longitude"]).to_pylist()
-    covered = [c for c in communes if c["departement"] in set(departements)
+    departements = set(departements)
+    covered = [c for c in communes if c["departement"] in departements
                and c["latitude"] is not None and c["longitude"] is not None]
     if not covered:
         return []

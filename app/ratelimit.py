@@ -32,6 +32,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database, get_db, rate_windows
+from app.errors import error_response, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +210,6 @@ def limit_per_ip(name: str):
 
 def too_many_requests(retry_after: int, message: str | None = None):
     """A 429 answer in the client's format, with its Retry-After header."""
-    from app.errors import error_response, wants_json
-
     if message is None:
         message = (
             f"rate limit exceeded: retry in {retry_after} s" if wants_json()

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "GEOCODER_URL": "https://api-adresse.data.gouv.fr/search/",
     "GEOCODER_TIMEOUT": 1.5,
     "DATABASE_URL": None,  # default: sqlite under IMMOVAL_HOME
+    # Address suggestions per IP and window: one request per keystroke pause.
+    "SUGGEST_RATE_LIMIT": 120,
+    "SUGGEST_RATE_WINDOW": 60,
 }
 
 

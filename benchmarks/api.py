@@ -248,8 +248,10 @@ def start_server(home: Path, port: int, database_url: str, workers: int | None):
 
 
 def main() -> None:
+    from model.settings import home_from_env
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=Path(os.environ.get("IMMOVAL_HOME", "var")))
+    parser.add_argument("--home", type=Path, default=home_from_env())
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn_conf")

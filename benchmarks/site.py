@@ -70,11 +70,12 @@ def main() -> None:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     cases = [dict(p, address=a, csrf_token=token) for a in ADDRESSES for p in PROPERTIES]
 
-    statuses = {}
-    for case in cases:  # warm up: model, indexes, templates
-        statuses[case["address"]] = client.post("/estimation", data=case).status_code
-    print("statuses:", statuses)
-    ok = [c for c in cases if statuses[c["address"]] == 200]
+    # Warm up (model, indexes, templates); each case keeps its own status: at one address
+    # the house may be valued and the apartment not.
+    statuses = [client.post("/estimation", data=case).status_code for case in cases]
+    print("statuses:", [(c["address"], c["property_type"], s)
+                        for c, s in zip(cases, statuses, strict=True)])
+    ok = [c for c, status in zip(cases, statuses, strict=True) if status == 200]
     if not ok:
         raise SystemExit("no address gave a result page: is a four-département model promoted?")
 

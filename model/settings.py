@@ -7,6 +7,7 @@ the disk: directories are created by the step that writes into them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class Layout:
         return self.home / "models"
 
 
-def home_from_env(environ: os._Environ | dict | None = None) -> Path:
+def home_from_env(environ: Mapping[str, str] | None = None) -> Path:
     """The working directory: `IMMOVAL_HOME`, or `./var`."""
     environ = os.environ if environ is None else environ
     return Path(environ.get("IMMOVAL_HOME") or DEFAULT_HOME)

@@ -10,8 +10,15 @@ from flask import Flask, current_app, g, request
 from app import db
 from app.apikeys import KeyCache
 from app.errors import error_response
-from app.ratelimit import RateLimiter, get_limiter, prune, too_many_requests
-from app.usage import UsageLog, UsageRecord
+from app.ratelimit import (
+    FORM_RATE_LIMIT,
+    FORM_RATE_WINDOW,
+    RateLimiter,
+    get_limiter,
+    prune,
+    too_many_requests,
+)
+from app.usage import FLUSH_SECONDS, UsageLog, UsageRecord
 
 RATE_WINDOWS_KEPT_SECONDS = 86_400  # windows older than a day are deleted hourly
 
@@ -22,9 +29,9 @@ DEFAULTS = {
     "API_RATE_LIMIT": 600,  # requests per key and window, unless the key has its own
     "API_RATE_WINDOW": 60,  # seconds
     "API_KEY_CACHE_SECONDS": 5.0,  # how long a revocation may take to reach a worker
-    "USAGE_FLUSH_SECONDS": 1.0,
-    "FORM_RATE_LIMIT": 20,  # the public site's estimate form, per IP
-    "FORM_RATE_WINDOW": 60,
+    "USAGE_FLUSH_SECONDS": FLUSH_SECONDS,
+    "FORM_RATE_LIMIT": FORM_RATE_LIMIT,  # the public site's estimate form, per IP
+    "FORM_RATE_WINDOW": FORM_RATE_WINDOW,
 }
 
 
@@ -33,9 +40,9 @@ def init_app(app: Flask) -> None:
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
     db.init_app(app)
-    app.extensions["immoval.limiter"] = RateLimiter(app.extensions["immoval.db"])
-    app.extensions["immoval.keys"] = KeyCache(float(app.config["API_KEY_CACHE_SECONDS"]))
     database = app.extensions["immoval.db"]
+    app.extensions["immoval.limiter"] = RateLimiter(database)
+    app.extensions["immoval.keys"] = KeyCache(float(app.config["API_KEY_CACHE_SECONDS"]))
     app.extensions["immoval.usage"] = UsageLog(
         database, float(app.config["USAGE_FLUSH_SECONDS"]),
         housekeeping=lambda: prune(database, older_than=RATE_WINDOWS_KEPT_SECONDS),

@@ -123,7 +123,7 @@ class _Reader:
         self.errors.append(FieldError(name, code, message, dict(params or {})))
         return None
 
-    def point(self, *, required: bool = True) -> PointQuery:
+    def point(self) -> PointQuery:
         latitude = self.number("latitude", -90, 90)
         longitude = self.number("longitude", -180, 180)
         address = self.text("address", MAX_ADDRESS_LENGTH)
@@ -132,7 +132,7 @@ class _Reader:
         if len(given) == 1:
             missing = "longitude" if given == ["latitude"] else "latitude"
             self._error(missing, "required", "is required with the other coordinate")
-        elif not given and address is None and "address" not in self._bad() and required:
+        elif not given and address is None and "address" not in self._bad():
             self._error("address", "required", "is required (or give latitude and longitude)")
         return PointQuery(latitude, longitude, address)
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from app.api import access, answers, bp, spec
 from app.api.queries import PointQuery, parse_comparables_query, parse_neighbourhood_query
 from app.errors import error_response
-from app.geocoding import Location
+from app.geocoding import Location, get_geocoder
 from app.model_store import ModelUnavailable, get_estimator
 from app.requests import ESTIMATE_FIELDS, parse_estimate_request
 from model.estimator import OutsideCoverage
@@ -57,8 +57,6 @@ def _estimator():
 
 
 def _geocode(address: str) -> Location | None:
-    from app.geocoding import get_geocoder
-
     return get_geocoder().geocode(address)
 
 

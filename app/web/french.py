@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from model.estimator import MAYOTTE, NOT_IN_DVF
+
 NBSP = "\u202f"  # narrow no-break space: French thousands separator and before units
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -45,9 +47,6 @@ SOURCES = {
     "commune-centroid": "centre de la commune",
     "coordinates": "coordonnées",
 }
-# Départements DVF does not cover (Alsace-Moselle keeps its own land register).
-ALSACE_MOSELLE = frozenset({"57", "67", "68"})
-MAYOTTE = "976"
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -136,15 +135,15 @@ def outside_coverage(departement: str | None, covered: frozenset[str] | set[str]
                      reason: str | None = None) -> tuple[str, str]:
     """A title and an explanation for a place the model cannot value."""
     covered_list = ", ".join(sorted(covered)) or "aucun"
-    if departement in ALSACE_MOSELLE:
-        return ("Pas d'estimation en Alsace-Moselle",
-                "Les ventes du Bas-Rhin, du Haut-Rhin et de la Moselle ne figurent pas dans "
-                "DVF : ces départements tiennent leur propre livre foncier. Sans ventes "
-                "publiées, nous préférons ne pas inventer de prix.")
     if departement == MAYOTTE:
         return ("Pas d'estimation à Mayotte",
                 "Les ventes de Mayotte ne sont pas publiées dans DVF. Sans ventes publiées, "
                 "nous préférons ne pas inventer de prix.")
+    if departement in NOT_IN_DVF:
+        return ("Pas d'estimation en Alsace-Moselle",
+                "Les ventes du Bas-Rhin, du Haut-Rhin et de la Moselle ne figurent pas dans "
+                "DVF : ces départements tiennent leur propre livre foncier. Sans ventes "
+                "publiées, nous préférons ne pas inventer de prix.")
     if departement and departement not in covered:
         return ("Ce département n'est pas encore couvert",
                 f"Le modèle actuel a appris sur les ventes des départements {covered_list}. "

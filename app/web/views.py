@@ -9,12 +9,12 @@ from flask import Response, jsonify, render_template, request
 from app.errors import error_response
 from app.geocoding import Location, get_geocoder
 from app.model_store import get_estimator
-from app.ratelimit import check_rate, client_ip, limit_per_ip, too_many_requests
+from app.ratelimit import limit_per_ip
 from app.requests import parse_estimate_request
 from app.security import check_csrf
 from app.web import bp, french
 from app.web.result import comparables_csv, result_view
-from model.estimator import OutsideCoverage
+from model.estimator import OutsideCoverage, departement_of
 from model.property import InvalidProperty
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,6 @@ EXPORT_FIELDS = ("property_type", "living_area_m2", "rooms", "land_area_m2", "ou
                  "latitude", "longitude")
 COMPARABLES_SHOWN = 10
 COMPARABLES_EXPORTED = 50
-SUGGEST_RATE_LIMIT = 120  # per IP and minute: one request per keystroke pause
 ROBOTS_TXT = """\
 # Pages built from DVF must not be indexed (DVF reuse conditions).
 User-agent: *
@@ -43,12 +42,6 @@ def _fields(names: tuple[str, ...]) -> dict[str, str]:
 def _commune_of(location: Location, estimator) -> str | None:
     return location.code_commune or estimator.locate_commune(location.latitude,
                                                              location.longitude)
-
-
-def _departement(code_commune: str | None) -> str | None:
-    if not code_commune:
-        return None
-    return code_commune[:3] if code_commune.startswith("97") else code_commune[:2]
 
 
 @bp.get("/")
@@ -72,8 +65,7 @@ def estimate():
     try:
         result = estimator.estimate(prop, comparables=COMPARABLES_SHOWN)
     except OutsideCoverage as exc:
-        departement = getattr(exc, "departement", None) or _departement(
-            _commune_of(location, estimator))
+        departement = exc.departement or departement_of(_commune_of(location, estimator))
         title, text = french.outside_coverage(departement, estimator.departements, exc.reason)
         log.info("outside coverage: departement=%s code=%s", departement, exc.code)
         return render_template("outside.html", title=title, text=text, form=form,
@@ -113,12 +105,10 @@ def comparables_export():
 
 
 @bp.post("/adresses/suggestions")
+@limit_per_ip("suggest")
 def suggestions():
     """Completions of a partly typed address, for the form's script (POST: never in logs)."""
     check_csrf()
-    retry_after = check_rate(f"suggest:ip:{client_ip()}", SUGGEST_RATE_LIMIT, 60)
-    if retry_after is not None:
-        return too_many_requests(retry_after)
     query = (request.form.get("q") or "")[:200]
     found = get_geocoder().suggest(query, limit=5)
     return jsonify({"suggestions": [

@@ -77,7 +77,7 @@ def served(model_home, tmp_path):
             try:
                 if requests.get(f"{base}/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 pass
             assert server.poll() is None, "gunicorn exited"
             assert time.monotonic() < deadline, "gunicorn did not start"
@@ -165,7 +165,7 @@ def test_immoval_serve_runs_gunicorn_with_its_config(served, tmp_path):
             try:
                 health = requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.2)
         assert health.json()["model_version"] == version

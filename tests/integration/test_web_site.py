@@ -187,6 +187,13 @@ def test_address_suggestions(client, token):
     assert client.post("/adresses/suggestions", data={"q": "rivoli"}).status_code == 400
 
 
+def test_address_suggestions_are_rate_limited_per_ip(app, client, token):
+    app.config["SUGGEST_RATE_LIMIT"] = 2
+    statuses = [client.post("/adresses/suggestions", data={"q": "ri"},
+                            headers={"X-CSRF-Token": token}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
 def test_robots_txt_keeps_dvf_pages_out_of_search_engines(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200

@@ -54,6 +54,15 @@ def test_outside_coverage_explanations():
     assert "comparables" in french.outside_coverage("75", covered)[1]
 
 
+def test_every_departement_missing_from_dvf_is_explained_as_such():
+    from model.estimator import NOT_IN_DVF
+
+    covered = frozenset({"75"})
+    for departement in NOT_IN_DVF:
+        title = french.outside_coverage(departement, covered)[0]
+        assert title.startswith("Pas d'estimation"), departement
+
+
 def test_explanation_lists_the_largest_contributions_then_the_rest():
     contributions = [Contribution(f"f{i}", f"Facteur {i}", e)
                      for i, e in enumerate([100, -5000, 42000, 800, -300, 12000, 50])]
