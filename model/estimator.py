@@ -23,14 +23,12 @@ from sklearn.neighbors import KDTree
 from model import bundle as bundle_format
 from model import features as feats
 from model.comparables import PROPERTY_TYPES, chord_to_metres, metres_to_chord, to_xyz
+from model.geography import NOT_IN_DVF, departement_of
 from model.market import MarketIndex, month_label, month_number
 from model.property import Property
+from model.ranges import RangeTable
 from model.tranquillity import Tranquillity
 
-# No DVF for Alsace-Moselle (land register of their own) and Mayotte.
-ALSACE_MOSELLE = frozenset({"57", "67", "68"})
-MAYOTTE = "976"
-NOT_IN_DVF = ALSACE_MOSELLE | {MAYOTTE}
 # Beyond this, the nearest earlier sale of the same type is too far to value a home.
 MAX_NEAREST_SALE_M = 5_000.0
 # A point this close to a known sale is taken to be on that sale's parcel (DVF places
@@ -99,14 +97,6 @@ class OutsideCoverage(Exception):
         self.departement = departement
 
 
-def departement_of(code_commune: str | None) -> str | None:
-    """The département of an INSEE commune code (three characters overseas)."""
-    if not code_commune:
-        return None
-    code = str(code_commune).strip()
-    return code[:3] if code.startswith("97") else code[:2]
-
-
 def _thousands(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
 
@@ -130,7 +120,7 @@ class Estimator:
             raise bundle_format.BundleError(
                 f"{bundle.path}: its features differ from this code's (built by another version)"
             )
-        self.ranges = meta["ranges"]
+        self.ranges = RangeTable.from_dict(meta["ranges"])
         # The group shown to users of each feature, in feature order.
         self._groups = tuple(
             "tranquillity" if name.startswith("tq_") else feats.FEATURE_GROUPS.get(name, name)
@@ -345,8 +335,7 @@ class Estimator:
             prediction = self.booster.predict(batch.matrix, num_threads=1)
         area = subjects["living_area_m2"]
         value = np.exp(batch.level + prediction) * area
-        low_q, high_q = range_multipliers(
-            self.ranges,
+        low_q, high_q = self.ranges.multipliers(
             subjects["departement"],
             subjects["property_type"],
             batch.column("knn_rel_spread"),
@@ -661,37 +650,6 @@ class Estimator:
             "tranquillity": tq,
             "data_until": self.data_until.isoformat(),
         }
-
-
-def dispersion_tier(spread, thresholds) -> np.ndarray:
-    """0, 1, 2: neighbours' prices agree, somewhat, little (unknown counts as little)."""
-    spread = np.asarray(spread, dtype="float64")
-    tier = np.searchsorted(np.asarray(thresholds, dtype="float64"), spread, side="right")
-    return np.where(np.isfinite(spread), tier, len(thresholds)).astype("int64")
-
-
-def range_multipliers(
-    ranges: dict, departement, property_type, spread
-) -> tuple[np.ndarray, np.ndarray]:
-    """Log multipliers (low, high) of estimates from calibrated quantiles: the most specific
-    calibrated group of each (département × type × dispersion tier, then coarser)."""
-    deps = np.asarray(departement, dtype=object).astype(str)
-    types = np.asarray(property_type, dtype=object).astype(str)
-    thresholds = ranges.get("tier_thresholds")
-    tiers = dispersion_tier(spread, thresholds) if thresholds else np.zeros(len(deps), "int64")
-    low = np.full(len(deps), ranges["overall"][0])
-    high = np.full(len(deps), ranges["overall"][1])
-    for j in range(len(deps)):
-        dep, kind, tier = deps[j], types[j], tiers[j]
-        bounds = (
-            (ranges.get("tier_cell", {}).get(f"{dep}|{kind}|{tier}") if thresholds else None)
-            or ranges["cell"].get(f"{dep}|{kind}")
-            or (ranges.get("tier_type", {}).get(f"{kind}|{tier}") if thresholds else None)
-            or ranges["type"].get(kind)
-        )
-        if bounds:
-            low[j], high[j] = bounds[0], bounds[1]
-    return low, high
 
 
 class _Nearest:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pandas as pd
 from sklearn.neighbors import BallTree
 
 from model.comparables import EARTH_RADIUS_M
+from model.geography import departement_of, statistics_commune
 
 GROUPS = ("violence", "property", "damage", "burglary")
 GROUP_LABELS = {
@@ -74,36 +74,8 @@ FEATURES = (
 _FEATURE_COLUMNS = pd.Index(FEATURES)
 _CAMERA_FEATURES = FEATURES[2 * len(GROUPS) :]  # in the order `_cameras_one` gives them
 
-# Paris, Lyon and Marseille: statistics are published for the whole commune.
-_ARRONDISSEMENT = re.compile(r"(751(?:0[1-9]|1[0-9]|20))|(6938[1-9])|(132(?:0[1-9]|1[0-6]))")
-_WHOLE_COMMUNE = (None, "75056", "69123", "13055")
 # "str" resolved once: resolving the name costs more than building a one-code Series.
 _STR = pd.api.types.pandas_dtype("str")
-
-
-def _statistics_code(code) -> str:
-    if not isinstance(code, str):
-        return "" if code is None or code != code else str(code)
-    code = code.strip()
-    match = _ARRONDISSEMENT.fullmatch(code)
-    return _WHOLE_COMMUNE[match.lastindex] if match else code
-
-
-def commune_for_statistics(codes: pd.Series | Sequence[str]) -> pd.Series:
-    """The commune code used by commune-level statistics (arrondissements → 75056/69123/13055)."""
-    index = codes.index if isinstance(codes, pd.Series) else None
-    return pd.Series([_statistics_code(c) for c in codes], index=index, dtype=_STR)
-
-
-def departement_of(codes: pd.Series) -> pd.Series:
-    """The département of commune codes (three characters overseas)."""
-    codes = pd.Series(codes, dtype="string")
-    return codes.str[:2].mask(codes.str.startswith("97"), codes.str[:3])
-
-
-def _departement(code: str) -> str:
-    """`departement_of` for one code."""
-    return code[:3] if code.startswith("97") else code[:2]
 
 
 def _to_radians(longitude: np.ndarray, latitude: np.ndarray) -> np.ndarray:
@@ -346,13 +318,13 @@ class Tranquillity:
                 np.asarray(longitude, dtype="float64")[0],
                 np.asarray(latitude, dtype="float64")[0],
                 *_day_and_year(dates),
-                _statistics_code(next(iter(code_commune_stats))),
+                statistics_commune(next(iter(code_commune_stats))),
             )
             return pd.DataFrame(values[np.newaxis, :], columns=_FEATURE_COLUMNS)
         longitude = np.asarray(longitude, dtype="float64")
         latitude = np.asarray(latitude, dtype="float64")
         dates = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="datetime64[D]")
-        codes = [_statistics_code(c) for c in code_commune_stats]
+        codes = [statistics_commune(c) for c in code_commune_stats]
         lengths = {len(longitude), len(latitude), len(dates), len(codes)}
         if len(lengths) != 1:
             raise ValueError(f"longitude, latitude, dates and codes differ in length: {lengths}")
@@ -475,7 +447,7 @@ class Tranquillity:
     def summary(self, longitude, latitude, code_commune_stats, on_date: date | None = None) -> dict:
         """What to show about one place at a date (default today): JSON-serialisable."""
         on_date = on_date or date.today()
-        code = _statistics_code(code_commune_stats)
+        code = statistics_commune(code_commune_stats)
         day, year = _day_and_year([on_date])
         point = self._cameras_one(
             np.asarray([longitude], dtype="float64")[0],
@@ -502,7 +474,7 @@ class Tranquillity:
         }
         return {
             "code_commune_stats": code,
-            "departement": _departement(code),
+            "departement": departement_of(code),
             "on_date": on_date.isoformat(),
             "incidents": incidents,
             "cameras": cameras,
@@ -513,7 +485,7 @@ class Tranquillity:
     def _incidents_of(self, code: str, dated: bool, year: int) -> dict:
         """The incidents part of a summary: per group, the figures `features` uses and context."""
         commune_row = self._communes.row(code) if dated else -1
-        dep_row = self._departements.row(_departement(code))
+        dep_row = self._departements.row(departement_of(code))
         france_row = self._departements.row("FR")
         groups = {}
         for group in GROUPS:

@@ -20,8 +20,8 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from model.geography import departements_of
 from model.settings import Layout, layout
-from model.tranquillity import departement_of
 from training.fetch.manifest import write_atomic
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def read_ban(path: Path) -> pd.DataFrame:
     )
     frame = table.to_pandas().rename(columns=BAN_COLUMNS)
     frame["source"] = "ban"
-    frame["departement"] = departement_of(frame["code_commune"])
+    frame["departement"] = departements_of(frame["code_commune"])
     return frame
 
 

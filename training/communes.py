@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pv
 
+from model.geography import statistics_communes
 from training.communes_geo_api import GEO_API_FILE, read_communes_geo_api
-from training.sales import commune_for_statistics
 
 COMMUNES_FILE = Path("communes") / "communes-cog2024-population2021.csv"
 
@@ -67,7 +67,7 @@ def build_communes(raw: pd.DataFrame) -> pd.DataFrame:
             "postcode": rows["code_postal"],
         }
     )
-    communes["code_commune_stats"] = commune_for_statistics(communes["code_commune"])
+    communes["code_commune_stats"] = statistics_communes(communes["code_commune"])
     # The cities themselves are not rows of COG: statistics (SSMSI, INSEE) are given for them.
     arrondissements = communes.loc[communes["code_commune"] != communes["code_commune_stats"]]
     weight = arrondissements["area_km2"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from training.sales import commune_for_statistics
+from model.geography import statistics_communes
 
 GEO_API_FILE = Path("communes") / "communes-geo-api.json"
 
@@ -107,7 +107,7 @@ def communes_frame(rows: list[dict]) -> pd.DataFrame:
     }
     frame = frame.astype(dtypes)
     # The API lists the arrondissements of Paris, Lyon and Marseille under their own codes.
-    city = commune_for_statistics(frame["insee_com"])
+    city = statistics_communes(frame["insee_com"])
     is_arrondissement = city != frame["insee_com"]
     frame["commune_type"] = is_arrondissement.map({True: "ARM", False: "COM"}).astype("str")
     frame["insee_parente"] = city.where(is_arrondissement)

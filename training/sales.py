@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from model.geography import statistics_communes
+
 DWELLING_TYPES = {"Maison": "house", "Appartement": "apartment"}
 OUTBUILDING = "Dépendance"
 COMMERCIAL = "Local industriel. commercial ou assimilé"
@@ -36,19 +38,6 @@ _DWELLING_COLUMNS = [
     "adresse_suffixe", "adresse_nom_voie", "adresse_code_voie", "code_postal", "code_commune",
     "nom_commune", "longitude", "latitude",
 ]  # fmt: skip
-
-# Paris, Lyon and Marseille: arrondissement codes -> the commune used by statistics.
-_ARRONDISSEMENTS = (("75101", "75120", "75056"), ("69381", "69389", "69123"),
-                    ("13201", "13216", "13055"))  # fmt: skip
-
-
-def commune_for_statistics(code_commune: pd.Series) -> pd.Series:
-    """The commune of commune-level statistics: 75056/69123/13055 for arrondissements."""
-    stats = code_commune.copy()
-    for first, last, city in _ARRONDISSEMENTS:
-        stats = stats.mask((code_commune >= first) & (code_commune <= last), city)
-    return stats
-
 
 def is_dwelling(rows: pd.DataFrame) -> pd.Series:
     """Rows describing a house or an apartment."""
@@ -163,7 +152,7 @@ def single_home_sales(rows: pd.DataFrame, mutations: pd.DataFrame) -> pd.DataFra
             "postcode": dwelling["code_postal"].to_numpy(),
             "code_commune": code_commune.to_numpy(),
             "commune_name": dwelling["nom_commune"].to_numpy(),
-            "code_commune_stats": commune_for_statistics(code_commune).to_numpy(),
+            "code_commune_stats": statistics_communes(code_commune).to_numpy(),
             "departement": mutations["departement"].to_numpy(),
             "longitude": longitude.astype("float64").to_numpy(),
             "latitude": latitude.astype("float64").to_numpy(),

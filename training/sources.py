@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from model.geography import NOT_IN_DVF
 from model.settings import DEFAULT_DEPARTEMENTS
 
 GROUPS = ("dvf", "ssmsi", "cameras", "communes", "ban", "iris")
@@ -43,14 +44,6 @@ DEPARTEMENTS = {
     "971": "guadeloupe", "972": "martinique", "973": "guyane", "974": "la-reunion",
     "976": "mayotte",
 }  # fmt: skip
-
-# Départements DVF does not cover, and why (DOMAIN.md, "Gaps").
-NOT_IN_DVF = {
-    "57": "Moselle keeps the Alsace-Moselle land register (Livre foncier), outside DVF",
-    "67": "Bas-Rhin keeps the Alsace-Moselle land register (Livre foncier), outside DVF",
-    "68": "Haut-Rhin keeps the Alsace-Moselle land register (Livre foncier), outside DVF",
-    "976": "Mayotte is not covered by DVF",
-}
 
 DVF_FIRST_YEAR = 2014
 # The official geo-DVF window is five years (refreshed in April and October).

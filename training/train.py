@@ -31,9 +31,9 @@ import pandas as pd
 from model import bundle as bundle_format
 from model import features as feats
 from model import registry
-from model.estimator import dispersion_tier, range_multipliers
 from model.market import MarketIndex, month_label, month_number
 from model.property import PROPERTY_TYPES
+from model.ranges import RangeTable
 from model.settings import Layout
 from model.settings import layout as make_layout
 from training import evaluate as ev
@@ -62,9 +62,6 @@ PARAMS = {
     "verbosity": -1,
 }
 CALIBRATION_MONTHS = 6
-RANGE_LEVEL = 0.80
-# Cells with fewer calibration sales than this borrow the property type's quantiles.
-MIN_CELL_CALIBRATION = 150
 HISTORY_COLUMNS = (
     "mutation_id",
     "date",
@@ -169,44 +166,6 @@ def fit_booster(matrix: np.ndarray, target: np.ndarray, names, n_estimators: int
     return lgb.train(params, data, num_boost_round=n_estimators)
 
 
-def conformal_quantiles(
-    residual, departement, property_type, spread=None, level=RANGE_LEVEL
-) -> dict:
-    """Lower and upper quantiles of log(price / estimate) per département × type × tier of
-    neighbour dispersion, with per cell, per type and overall fallbacks (split conformal,
-    finite-sample corrected). Tiers let ranges narrow where neighbours agree."""
-    frame = pd.DataFrame({"r": residual, "d": departement, "t": property_type})
-    tail = (1 - level) / 2
-
-    def bounds(values: np.ndarray) -> list[float]:
-        n = len(values)
-        # Finite-sample correction of split conformal: slightly wider quantiles.
-        lo_q = max(0.0, (np.floor(tail * (n + 1)) - 1) / max(n - 1, 1))
-        hi_q = min(1.0, np.ceil((1 - tail) * (n + 1)) / n) if n else 1 - tail
-        return [float(np.quantile(values, lo_q)), float(np.quantile(values, hi_q)), int(n)]
-
-    out = {"level": level, "overall": bounds(frame["r"].to_numpy()), "type": {}, "cell": {}}
-    for kind, part in frame.groupby("t"):
-        out["type"][str(kind)] = bounds(part["r"].to_numpy())
-    for (dep, kind), part in frame.groupby(["d", "t"]):
-        if len(part) >= MIN_CELL_CALIBRATION:
-            out["cell"][f"{dep}|{kind}"] = bounds(part["r"].to_numpy())
-    if spread is not None:
-        spread = np.asarray(spread, dtype="float64")
-        known = spread[np.isfinite(spread)]
-        thresholds = [float(np.quantile(known, q)) for q in (1 / 3, 2 / 3)] if len(known) else []
-        out["tier_thresholds"] = thresholds
-        frame["k"] = dispersion_tier(spread, thresholds)
-        out["tier_type"], out["tier_cell"] = {}, {}
-        for (kind, tier), part in frame.groupby(["t", "k"]):
-            if len(part) >= MIN_CELL_CALIBRATION:
-                out["tier_type"][f"{kind}|{tier}"] = bounds(part["r"].to_numpy())
-        for (dep, kind, tier), part in frame.groupby(["d", "t", "k"]):
-            if len(part) >= MIN_CELL_CALIBRATION:
-                out["tier_cell"][f"{dep}|{kind}|{tier}"] = bounds(part["r"].to_numpy())
-    return out
-
-
 # --- the pipeline -------------------------------------------------------------------------
 
 
@@ -275,9 +234,9 @@ def estimate_from(prediction: np.ndarray, level: np.ndarray, area) -> np.ndarray
     return np.exp(level + prediction) * np.asarray(area, dtype="float64")
 
 
-def add_range(frame: pd.DataFrame, quantiles: dict, spread) -> pd.DataFrame:
+def add_range(frame: pd.DataFrame, ranges: RangeTable, spread) -> pd.DataFrame:
     """`low` and `high` columns around `estimate`, as serving computes them."""
-    lo, hi = range_multipliers(quantiles, frame["departement"], frame["property_type"], spread)
+    lo, hi = ranges.multipliers(frame["departement"], frame["property_type"], spread)
     frame["low"], frame["high"] = frame["estimate"] * np.exp(lo), frame["estimate"] * np.exp(hi)
     return frame
 
@@ -310,7 +269,7 @@ def run_evaluation(prep: Prepared, split: Split, n_estimators: int, seed: int, l
     log(f"model A: {train_a.sum()} sales before {split.calibration_from}")
     model_a = fit_booster(batch.matrix[train_a], prep.target[train_a], names, n_estimators, seed)
     est_cal = estimate_from(model_a.predict(batch.matrix[calib]), level[calib], area[calib])
-    quantiles = conformal_quantiles(
+    quantiles = RangeTable.fit(
         np.log(price[calib] / est_cal),
         sales.loc[calib, "departement"].to_numpy(),
         sales.loc[calib, "property_type"].to_numpy(),
@@ -381,7 +340,7 @@ def run_evaluation(prep: Prepared, split: Split, n_estimators: int, seed: int, l
     results["commune_median"] = ev.evaluate(frame)
 
     # Final ranges: B's out-of-time errors on the test year (the latest behaviour).
-    final_quantiles = conformal_quantiles(
+    final_quantiles = RangeTable.fit(
         np.log(test_frame["price"] / test_frame["estimate"]),
         test_frame["departement"].to_numpy(),
         test_frame["property_type"].to_numpy(),
@@ -404,7 +363,9 @@ def run_evaluation(prep: Prepared, split: Split, n_estimators: int, seed: int, l
     }
 
 
-def flagged_test_frame(prep: Prepared, split: Split, booster, quantiles) -> pd.DataFrame | None:
+def flagged_test_frame(
+    prep: Prepared, split: Split, booster, quantiles: RangeTable
+) -> pd.DataFrame | None:
     """Estimates and ranges of the flagged test sales (features from the clean history)."""
     if prep.flagged is None:
         return None
@@ -584,7 +545,7 @@ def run_training(
         "params": {**training_params(seed), "n_estimators": n_estimators},
         "k_neighbours": feats.K_NEIGHBOURS,
         "ranges": {
-            **_jsonable(quantiles),
+            **quantiles.to_dict(),
             "calibrated_on": "out-of-time errors of model B on the test period",
         },
         "sales": {"read": int(len(sales)), "used": int(len(pool)), "left_out": prep.left_out},

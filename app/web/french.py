@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from model.estimator import MAYOTTE, NOT_IN_DVF
+from model.geography import MAYOTTE, NOT_IN_DVF
 
 NBSP = "\u202f"  # narrow no-break space: French thousands separator and before units
 

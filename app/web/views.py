@@ -14,7 +14,8 @@ from app.requests import parse_estimate_request
 from app.security import check_csrf
 from app.web import bp, french
 from app.web.result import comparables_csv, result_view
-from model.estimator import OutsideCoverage, departement_of
+from model.estimator import OutsideCoverage
+from model.geography import departement_of
 from model.property import InvalidProperty
 
 log = logging.getLogger(__name__)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-from model.estimator import dispersion_tier, range_multipliers
-from training.train import conformal_quantiles
+from model.ranges import RangeTable, dispersion_tier
 
 
 def _errors(n, seed):
@@ -20,9 +21,9 @@ def _errors(n, seed):
 
 def test_coverage_holds_out_of_sample_in_every_cell_and_ranges_adapt():
     residual, deps, types, spread = _errors(40_000, 1)
-    ranges = conformal_quantiles(residual, deps, types, spread)
+    ranges = RangeTable.fit(residual, deps, types, spread)
     test, t_deps, t_types, t_spread = _errors(40_000, 2)
-    low, high = range_multipliers(ranges, t_deps, t_types, t_spread)
+    low, high = ranges.multipliers(t_deps, t_types, t_spread)
     inside = (test >= low) & (test <= high)
     assert abs(inside.mean() - 0.80) < 0.01
     for dep in ("34", "59"):
@@ -30,14 +31,23 @@ def test_coverage_holds_out_of_sample_in_every_cell_and_ranges_adapt():
             cell = (t_deps == dep) & (t_types == kind)
             assert abs(inside[cell].mean() - 0.80) < 0.02
     width = high - low
-    tiers = dispersion_tier(t_spread, ranges["tier_thresholds"])
+    tiers = dispersion_tier(t_spread, ranges.tier_thresholds)
     assert np.median(width[tiers == 0]) < np.median(width[tiers == 2])
 
 
 def test_unknown_cells_fall_back_to_their_type_then_overall():
     residual, deps, types, spread = _errors(5_000, 3)
-    ranges = conformal_quantiles(residual, deps, types, spread)
-    low, high = range_multipliers(ranges, ["13", "13"], ["house", "castle"], [np.nan, 0.3])
+    ranges = RangeTable.fit(residual, deps, types, spread)
+    low, high = ranges.multipliers(["13", "13"], ["house", "castle"], [np.nan, 0.3])
     assert low[0] < 0 < high[0] and low[1] < 0 < high[1]
-    assert (low[1], high[1]) == tuple(ranges["overall"][:2])
+    assert (low[1], high[1]) == tuple(ranges.overall[:2])
     assert dispersion_tier([np.nan, 0.0, 10.0], [0.2, 0.4]).tolist() == [2, 0, 2]
+
+
+def test_a_range_table_survives_the_bundle_json():
+    residual, deps, types, spread = _errors(5_000, 4)
+    ranges = RangeTable.fit(residual, deps, types, spread)
+    again = RangeTable.from_dict(json.loads(json.dumps(ranges.to_dict())))
+    assert again == ranges
+    probe = (["34", "59", "13"], ["house", "apartment", "house"], [0.1, np.nan, 0.5])
+    assert np.array_equal(again.multipliers(*probe), ranges.multipliers(*probe))

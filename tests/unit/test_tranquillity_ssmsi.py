@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from model.tranquillity import commune_for_statistics, departement_of
+from model.geography import departements_of, statistics_communes
 from training.tranquillity import ssmsi
 
 HEADER = ";".join(ssmsi.OFFICIAL_COLUMNS)
@@ -136,11 +136,11 @@ def test_derived_layers_read_zero_and_empty_as_unpublished(tmp_path):
     ],  # fmt: skip
 )
 def test_arrondissements_map_to_their_commune(code, expected):
-    assert commune_for_statistics([code]).iloc[0] == expected
+    assert statistics_communes([code]).iloc[0] == expected
 
 
 def test_departement_of_overseas_and_corsica():
-    assert departement_of(pd.Series(["97411", "2A004", "59350"])).tolist() == ["974", "2A", "59"]
+    assert departements_of(pd.Series(["97411", "2A004", "59350"])).tolist() == ["974", "2A", "59"]
 
 
 def test_indicators_missing_from_a_whole_year_are_reported(official_file):

@@ -55,7 +55,7 @@ def test_outside_coverage_explanations():
 
 
 def test_every_departement_missing_from_dvf_is_explained_as_such():
-    from model.estimator import NOT_IN_DVF
+    from model.geography import NOT_IN_DVF
 
     covered = frozenset({"75"})
     for departement in NOT_IN_DVF:

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.geography import departements_of
 from model.settings import Layout
-from model.tranquillity import FEATURES, GROUPS, Tranquillity, departement_of
+from model.tranquillity import FEATURES, GROUPS, Tranquillity
 from training.tranquillity import cameras as cam
 from training.tranquillity import ssmsi
 from training.tranquillity.crossings import StreetIndex
@@ -185,7 +186,7 @@ def build_incidents(ssmsi_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         # Communes × years absent from the layer are unpublished there: unknown, not zero.
         extra = layer.drop(index=keys, errors="ignore").reset_index()
         communes = pd.concat([communes, extra.assign(burglary_source="ssmsi-cambriolages")])
-    communes["departement"] = departement_of(communes["code"])
+    communes["departement"] = departements_of(communes["code"])
     communes["year"] = communes["year"].astype("int16")
     communes = _percentiles(communes.drop(columns="rank").reset_index(drop=True))
     for group in GROUPS:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.tranquillity import commune_for_statistics
+from model.geography import statistics_communes
 
 # The three groups of the official indicators (as grouped by `groupes-indicateurs.json`
 # in the mirror), plus burglary of dwellings, which is published per 1000 dwellings.
@@ -119,7 +119,7 @@ def read_official_communes(path: str | Path) -> Read:
     published = status.eq("diff") & count.notna()
     table = pd.DataFrame(
         {
-            "code": commune_for_statistics(code),
+            "code": statistics_communes(code),
             "year": year.astype("Int64"),
             "indicator": frame["indicateur"].str.strip(),
             # `ndiff`: too few facts to publish. Unknown, not zero, whatever the cell says.
@@ -158,7 +158,7 @@ def read_grouped_communes(path: str | Path) -> Read:
     bad = reason.notna()
     table = pd.DataFrame(
         {
-            "code": commune_for_statistics(code),
+            "code": statistics_communes(code),
             "year": year.astype("Int64"),
             "population": pd.to_numeric(frame["insee_pop"], errors="coerce"),
             "violence_rate": _zero_is_unpublished(frame["violences_personnes_p1000"]),
@@ -184,7 +184,7 @@ def read_burglary_layer(path: str | Path) -> Read:
     bad = reason.notna()
     table = pd.DataFrame(
         {
-            "code": commune_for_statistics(code),
+            "code": statistics_communes(code),
             "year": year.astype("Int64"),
             "burglary_rate": _zero_is_unpublished(rate),
         }

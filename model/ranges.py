@@ -1,0 +1,158 @@
+"""The 80 % range: split-conformal quantiles of log(price / estimate), fitted by training on
+out-of-time errors and applied by serving.
+
+Cells are département × property type × tier of neighbour dispersion, with coarser
+fallbacks (département × type, type × tier, type, overall). The cell key of the bundle's
+JSON is written and read here only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+RANGE_LEVEL = 0.80
+# Cells with fewer calibration sales than this borrow a coarser cell's quantiles.
+MIN_CELL_CALIBRATION = 150
+
+# (low, high, sales): log multipliers of the estimate and the calibration sales behind them.
+Bounds = tuple[float, float, int]
+
+
+def dispersion_tier(spread, thresholds) -> np.ndarray:
+    """0, 1, 2: neighbours' prices agree, somewhat, little (unknown counts as little)."""
+    spread = np.asarray(spread, dtype="float64")
+    tier = np.searchsorted(np.asarray(thresholds, dtype="float64"), spread, side="right")
+    return np.where(np.isfinite(spread), tier, len(thresholds)).astype("int64")
+
+
+def _bounds(values: np.ndarray, level: float) -> Bounds:
+    n = len(values)
+    tail = (1 - level) / 2
+    # Finite-sample correction of split conformal: slightly wider quantiles.
+    lo_q = max(0.0, (np.floor(tail * (n + 1)) - 1) / max(n - 1, 1))
+    hi_q = min(1.0, np.ceil((1 - tail) * (n + 1)) / n) if n else 1 - tail
+    return (float(np.quantile(values, lo_q)), float(np.quantile(values, hi_q)), int(n))
+
+
+def _fit_cells(frame: pd.DataFrame, by: list[str], level: float, minimum: int) -> dict:
+    return {
+        key if isinstance(key, tuple) else (key,): _bounds(part["r"].to_numpy(), level)
+        for key, part in frame.groupby(by)
+        if len(part) >= minimum
+    }
+
+
+def _key(parts: tuple) -> str:
+    return "|".join(str(part) for part in parts)
+
+
+@dataclass(frozen=True)
+class RangeTable:
+    """Calibrated log multipliers (low, high) per cell, most specific first."""
+
+    level: float
+    overall: Bounds
+    by_type: dict[tuple, Bounds] = field(default_factory=dict)  # (type,)
+    by_cell: dict[tuple, Bounds] = field(default_factory=dict)  # (dep, type)
+    tier_thresholds: tuple[float, ...] = ()
+    by_type_tier: dict[tuple, Bounds] = field(default_factory=dict)  # (type, tier)
+    by_cell_tier: dict[tuple, Bounds] = field(default_factory=dict)  # (dep, type, tier)
+
+    @classmethod
+    def fit(
+        cls, residual, departement, property_type, spread=None, level: float = RANGE_LEVEL
+    ) -> RangeTable:
+        """Quantiles of residuals (log price / estimate) per cell, with fallbacks."""
+        frame = pd.DataFrame(
+            {
+                "r": np.asarray(residual, dtype="float64"),
+                "d": np.asarray(departement, dtype=object).astype(str),
+                "t": np.asarray(property_type, dtype=object).astype(str),
+            }
+        )
+        tiers: dict = {}
+        if spread is not None:
+            spread = np.asarray(spread, dtype="float64")
+            known = spread[np.isfinite(spread)]
+            thresholds = tuple(float(np.quantile(known, q)) for q in (1 / 3, 2 / 3))
+            frame["k"] = dispersion_tier(spread, thresholds) if len(known) else 0
+            tiers = {
+                "tier_thresholds": thresholds if len(known) else (),
+                "by_type_tier": _fit_cells(frame, ["t", "k"], level, MIN_CELL_CALIBRATION),
+                "by_cell_tier": _fit_cells(frame, ["d", "t", "k"], level, MIN_CELL_CALIBRATION),
+            }
+        return cls(
+            level=level,
+            overall=_bounds(frame["r"].to_numpy(), level),
+            by_type=_fit_cells(frame, ["t"], level, 1),
+            by_cell=_fit_cells(frame, ["d", "t"], level, MIN_CELL_CALIBRATION),
+            **tiers,
+        )
+
+    def _cell(self, dep: str, kind: str, tier: int) -> Bounds | None:
+        tiered = bool(self.tier_thresholds)
+        return (
+            (self.by_cell_tier.get((dep, kind, tier)) if tiered else None)
+            or self.by_cell.get((dep, kind))
+            or (self.by_type_tier.get((kind, tier)) if tiered else None)
+            or self.by_type.get((kind,))
+        )
+
+    def multipliers(self, departement, property_type, spread) -> tuple[np.ndarray, np.ndarray]:
+        """Log multipliers (low, high) of estimates: the most specific calibrated cell."""
+        deps = np.asarray(departement, dtype=object).astype(str)
+        types = np.asarray(property_type, dtype=object).astype(str)
+        if self.tier_thresholds:
+            tiers = dispersion_tier(spread, self.tier_thresholds)
+        else:
+            tiers = np.zeros(len(deps), "int64")
+        low = np.full(len(deps), self.overall[0])
+        high = np.full(len(deps), self.overall[1])
+        for j in range(len(deps)):
+            bounds = self._cell(deps[j], types[j], int(tiers[j]))
+            if bounds:
+                low[j], high[j] = bounds[0], bounds[1]
+        return low, high
+
+    def to_dict(self) -> dict:
+        """The JSON form stored in a bundle's metadata."""
+
+        def cells(table: dict) -> dict:
+            return {_key(key): list(bounds) for key, bounds in table.items()}
+
+        out = {
+            "level": self.level,
+            "overall": list(self.overall),
+            "type": {key[0]: list(bounds) for key, bounds in self.by_type.items()},
+            "cell": cells(self.by_cell),
+        }
+        if self.tier_thresholds or self.by_type_tier or self.by_cell_tier:
+            out["tier_thresholds"] = list(self.tier_thresholds)
+            out["tier_type"] = cells(self.by_type_tier)
+            out["tier_cell"] = cells(self.by_cell_tier)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RangeTable:
+        """Read the JSON form written by `to_dict`."""
+
+        def cells(table: dict, tiered: bool) -> dict:
+            out = {}
+            for text, bounds in table.items():
+                parts = tuple(text.split("|"))
+                key = parts[:-1] + (int(parts[-1]),) if tiered else parts
+                out[key] = (float(bounds[0]), float(bounds[1]), int(bounds[2]))
+            return out
+
+        return cls(
+            level=float(data["level"]),
+            overall=tuple(data["overall"]),
+            by_type={(kind,): tuple(bounds) for kind, bounds in data.get("type", {}).items()},
+            by_cell=cells(data.get("cell", {}), tiered=False),
+            tier_thresholds=tuple(data.get("tier_thresholds") or ()),
+            by_type_tier=cells(data.get("tier_type", {}), tiered=True),
+            by_cell_tier=cells(data.get("tier_cell", {}), tiered=True),
+        )
