@@ -54,8 +54,11 @@ def create_key(db: Database, name: str, rate_limit: int | None = None) -> tuple[
     with db.engine.begin() as conn:
         result = conn.execute(
             insert(api_keys).values(
-                name=name, prefix=key[:SHOWN_CHARS], key_hash=hash_key(key),
-                rate_limit=rate_limit, created_at=now,
+                name=name,
+                prefix=key[:SHOWN_CHARS],
+                key_hash=hash_key(key),
+                rate_limit=rate_limit,
+                created_at=now,
             )
         )
         key_id = result.inserted_primary_key[0]

@@ -28,9 +28,13 @@ def apikeys() -> None:
 
 @apikeys.command("create")
 @click.option("--name", required=True, help="Who the key is for, e.g. the agency's name.")
-@click.option("--rate-limit", type=click.IntRange(min=1), default=None,
-              help="Requests per window (API_RATE_WINDOW, 60 s by default) for this key "
-              "(default: the app's API_RATE_LIMIT).")
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Requests per window (API_RATE_WINDOW, 60 s by default) for this key "
+    "(default: the app's API_RATE_LIMIT).",
+)
 @click.pass_context
 def create(ctx: click.Context, name: str, rate_limit: int | None) -> None:
     """Create a key and print it once: it is stored hashed and cannot be shown again."""
@@ -40,8 +44,7 @@ def create(ctx: click.Context, name: str, rate_limit: int | None) -> None:
         record, key = keys.create_key(_database(ctx), name, rate_limit)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--name") from exc
-    click.echo(f"API key #{record.id} for {record.name!r} (shown once, keep it safe):",
-               err=True)
+    click.echo(f"API key #{record.id} for {record.name!r} (shown once, keep it safe):", err=True)
     click.echo(key)
 
 
@@ -77,8 +80,13 @@ def revoke(ctx: click.Context, key_id: int) -> None:
 
 
 @click.command("usage")
-@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Summarise the last DAYS days.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Summarise the last DAYS days.",
+)
 @click.pass_context
 def usage(ctx: click.Context, days: int) -> None:
     """Requests per key and endpoint: volume, errors, rate-limited, latency, model versions."""
@@ -90,8 +98,10 @@ def usage(ctx: click.Context, days: int) -> None:
     if not rows:
         click.echo("no requests")
         return
-    click.echo(f"{'key':<24} {'endpoint':<28} {'requests':>8} {'items':>8} {'errors':>7} "
-               f"{'429':>6} {'mean ms':>8} {'max ms':>8}  last")
+    click.echo(
+        f"{'key':<24} {'endpoint':<28} {'requests':>8} {'items':>8} {'errors':>7} "
+        f"{'429':>6} {'mean ms':>8} {'max ms':>8}  last"
+    )
     for row in rows:
         key = f"#{row['key_id']} {row['name']}" if row["key_id"] else "(no valid key)"
         click.echo(
@@ -99,8 +109,12 @@ def usage(ctx: click.Context, days: int) -> None:
             f"{row['errors']:>7} {row['limited']:>6} {row['mean_latency_ms']:>8.1f} "
             f"{row['max_latency_ms']:>8.1f}  {_when(row['last'])}"
         )
-    click.echo("requests per model version: " + ", ".join(
-        f"{v['model_version']}: {v['requests']}" for v in versions) if versions else "")
+    click.echo(
+        "requests per model version: "
+        + ", ".join(f"{v['model_version']}: {v['requests']}" for v in versions)
+        if versions
+        else ""
+    )
 
 
 @click.command("serve", context_settings={"ignore_unknown_options": True})
@@ -114,8 +128,7 @@ def serve(ctx: click.Context, port: int, gunicorn_args: tuple[str, ...]) -> None
     if home:
         env["IMMOVAL_HOME"] = str(Path(home).resolve())
     config = Path(__file__).with_name("gunicorn_conf.py")
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(config), *gunicorn_args,
-            "app:create_app()"]
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(config), *gunicorn_args, "app:create_app()"]
     # Replace this process: signals (TERM for graceful stop, HUP) go straight to gunicorn.
     os.execvpe(argv[0], argv, env)
 

@@ -48,22 +48,60 @@ class Location:
 
 # Street-type abbreviations of DVF/FANTOIR and of people typing addresses.
 ABBREVIATIONS = {
-    "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard",
-    "boul": "boulevard", "bvd": "boulevard", "r": "rue", "che": "chemin", "chem": "chemin",
-    "ch": "chemin", "rte": "route", "imp": "impasse", "pl": "place", "all": "allee",
-    "sq": "square", "pas": "passage", "psg": "passage", "vla": "villa", "crs": "cours",
-    "res": "residence", "fg": "faubourg", "fbg": "faubourg", "st": "saint", "ste": "sainte",
-    "pte": "porte", "prom": "promenade", "rle": "ruelle", "sen": "sentier", "gr": "grande rue",
-    "gpl": "grande place", "ham": "hameau", "dig": "digue", "cr": "chemin rural",
-    "vc": "voie communale", "mte": "montee", "esp": "esplanade", "espl": "esplanade",
-    "rpt": "rond point", "trav": "traverse", "ctre": "centre", "lot": "lotissement",
-    "gal": "general", "mal": "marechal", "pdt": "president", "dr": "docteur",
-    "prof": "professeur", "cdt": "commandant", "lt": "lieutenant", "cne": "capitaine",
-    "arr": "arrondissement", "arrdt": "arrondissement", "qua": "quai",
+    "av": "avenue",
+    "ave": "avenue",
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "boul": "boulevard",
+    "bvd": "boulevard",
+    "r": "rue",
+    "che": "chemin",
+    "chem": "chemin",
+    "ch": "chemin",
+    "rte": "route",
+    "imp": "impasse",
+    "pl": "place",
+    "all": "allee",
+    "sq": "square",
+    "pas": "passage",
+    "psg": "passage",
+    "vla": "villa",
+    "crs": "cours",
+    "res": "residence",
+    "fg": "faubourg",
+    "fbg": "faubourg",
+    "st": "saint",
+    "ste": "sainte",
+    "pte": "porte",
+    "prom": "promenade",
+    "rle": "ruelle",
+    "sen": "sentier",
+    "gr": "grande rue",
+    "gpl": "grande place",
+    "ham": "hameau",
+    "dig": "digue",
+    "cr": "chemin rural",
+    "vc": "voie communale",
+    "mte": "montee",
+    "esp": "esplanade",
+    "espl": "esplanade",
+    "rpt": "rond point",
+    "trav": "traverse",
+    "ctre": "centre",
+    "lot": "lotissement",
+    "gal": "general",
+    "mal": "marechal",
+    "pdt": "president",
+    "dr": "docteur",
+    "prof": "professeur",
+    "cdt": "commandant",
+    "lt": "lieutenant",
+    "cne": "capitaine",
+    "arr": "arrondissement",
+    "arrdt": "arrondissement",
+    "qua": "quai",
 }
-STOP_WORDS = frozenset(
-    "de du des la le les l d a au aux et en sur sous lès".split()
-)
+STOP_WORDS = frozenset("de du des la le les l d a au aux et en sur sous lès".split())
 SUFFIXES = {"bis": "bis", "b": "bis", "ter": "ter", "t": "ter", "quater": "quater", "q": "quater"}
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
@@ -111,8 +149,13 @@ def parse_query(query: str) -> ParsedQuery:
             number = str(int(match.group(1)))
             suffix = SUFFIXES.get(match.group(2)) if match.group(2) else None
             continue
-        if i == 1 and number is not None and suffix is None and word in SUFFIXES \
-                and word not in ABBREVIATIONS:
+        if (
+            i == 1
+            and number is not None
+            and suffix is None
+            and word in SUFFIXES
+            and word not in ABBREVIATIONS
+        ):
             suffix = SUFFIXES[word]
             continue
         words.extend(tokens(word))
@@ -132,8 +175,9 @@ def street_label(street: str) -> str:
         return street
     words = []
     for i, word in enumerate(street.lower().split()):
-        word = ABBREVIATIONS.get(word, word) if i == 0 or word in ("gal", "mal", "st", "ste") \
-            else word
+        word = (
+            ABBREVIATIONS.get(word, word) if i == 0 or word in ("gal", "mal", "st", "ste") else word
+        )
         words.append(word if (i > 0 and word in STOP_WORDS) else word.capitalize())
     return " ".join(words)
 
@@ -155,8 +199,9 @@ class OfflineIndex:
         stats = communes.get("code_commune_stats", communes["code_commune"]).astype(str)
         self._stats_code = dict(zip(communes["code_commune"], stats, strict=True))
         population = communes["population"] if "population" in communes else None
-        self._population = (population.fillna(0).to_numpy() if population is not None
-                            else np.zeros(len(communes)))
+        self._population = (
+            population.fillna(0).to_numpy() if population is not None else np.zeros(len(communes))
+        )
         self._communes_by_word: dict[str, list[int]] = {}
         for i, name in enumerate(self._commune_tokens):
             for w in name:
@@ -193,8 +238,9 @@ class OfflineIndex:
         self._addr_code = addresses["code_commune"].astype(str).to_numpy(dtype=object)[order]
         self._offsets = np.searchsorted(street_ids[order], np.arange(len(streets) + 1))
         # A commune has several postcodes; the communes table keeps one, the streets the rest.
-        for pc, code in streets[["postcode", "code_commune"]].drop_duplicates().itertuples(
-                index=False):
+        for pc, code in (
+            streets[["postcode", "code_commune"]].drop_duplicates().itertuples(index=False)
+        ):
             i = self._commune_by_code.get(code)
             found = self._communes_by_postcode.setdefault(str(pc), [])
             if i is not None and i not in found:
@@ -214,8 +260,7 @@ class OfflineIndex:
         )
         self._vocabulary = sorted(self._postings)
         self._street_code = streets["code_commune"].astype(str).to_numpy(dtype=object)
-        self._streets_by_commune = pd.Series(self._street_code).groupby(
-            self._street_code).indices
+        self._streets_by_commune = pd.Series(self._street_code).groupby(self._street_code).indices
         self._street_postcode = streets["postcode"].astype(str).to_numpy(dtype=object)
         self._street_size = streets["size"].to_numpy(dtype="float64")
 
@@ -227,16 +272,36 @@ class OfflineIndex:
         path = reference_dir / "addresses.parquet"
         if path.exists():
             addresses = pd.read_parquet(
-                path, columns=["number", "suffix", "street", "postcode", "code_commune",
-                               "commune_name", "latitude", "longitude", "source"])
+                path,
+                columns=[
+                    "number",
+                    "suffix",
+                    "street",
+                    "postcode",
+                    "code_commune",
+                    "commune_name",
+                    "latitude",
+                    "longitude",
+                    "source",
+                ],
+            )
         else:
             log.warning("no offline address index at %s: commune centroids only", path)
             addresses = pd.DataFrame(
-                {c: pd.Series(dtype="str") for c in
-                 ["number", "suffix", "street", "postcode", "code_commune", "commune_name",
-                  "source"]}
-                | {"latitude": pd.Series(dtype="float64"),
-                   "longitude": pd.Series(dtype="float64")})
+                {
+                    c: pd.Series(dtype="str")
+                    for c in [
+                        "number",
+                        "suffix",
+                        "street",
+                        "postcode",
+                        "code_commune",
+                        "commune_name",
+                        "source",
+                    ]
+                }
+                | {"latitude": pd.Series(dtype="float64"), "longitude": pd.Series(dtype="float64")}
+            )
         return cls(addresses, communes)
 
     # -- places --
@@ -253,6 +318,7 @@ class OfflineIndex:
         named = [i for i in candidates if self._commune_tokens[i] <= words]
         if not named:
             return [], set()
+
         # The longest name wins, then the one written last (places come after streets),
         # then the most populous of homonyms.
         def rank(i: int) -> tuple:
@@ -272,10 +338,13 @@ class OfflineIndex:
         row = self.communes.iloc[i]
         postcode = str(row["postcode"]) if row.get("postcode") is not None else None
         return Location(
-            latitude=float(row["latitude"]), longitude=float(row["longitude"]),
-            precision=precision, source="commune-centroid",
+            latitude=float(row["latitude"]),
+            longitude=float(row["longitude"]),
+            precision=precision,
+            source="commune-centroid",
             label=f"{postcode or ''} {row['name']}".strip(),
-            code_commune=str(row["code_commune"]), postcode=postcode,
+            code_commune=str(row["code_commune"]),
+            postcode=postcode,
         )
 
     # -- streets --
@@ -296,9 +365,14 @@ class OfflineIndex:
             candidates.sort(key=lambda w: -len(self._postings[w]))
             out += [(w, 0.9) for w in candidates[:200]]
         if not out and len(word) >= 4:
-            close = [w for w in self._vocabulary[
-                bisect.bisect_left(self._vocabulary, word[0]):
-                bisect.bisect_left(self._vocabulary, chr(ord(word[0]) + 1))]]
+            close = [
+                w
+                for w in self._vocabulary[
+                    bisect.bisect_left(self._vocabulary, word[0]) : bisect.bisect_left(
+                        self._vocabulary, chr(ord(word[0]) + 1)
+                    )
+                ]
+            ]
             out = [(w, 0.8) for w in difflib.get_close_matches(word, close, n=3, cutoff=0.8)]
         return out
 
@@ -333,16 +407,22 @@ class OfflineIndex:
                 j = lo + (exact[0] if len(exact) else hits[0])
                 suffix = f" {want}" if want and len(exact) else ""
                 return Location(
-                    latitude=float(self._addr_lat[j]), longitude=float(self._addr_lon[j]),
-                    precision="housenumber", source=source,
+                    latitude=float(self._addr_lat[j]),
+                    longitude=float(self._addr_lon[j]),
+                    precision="housenumber",
+                    source=source,
                     label=f"{parsed.number}{suffix} {name} {place}",
                     code_commune=str(self._addr_code[j]),
                     postcode=str(street["postcode"]) or None,
                 )
         return Location(
-            latitude=float(street["latitude"]), longitude=float(street["longitude"]),
-            precision="street", source=source, label=f"{name} {place}",
-            code_commune=str(street["code_commune"]), postcode=str(street["postcode"]) or None,
+            latitude=float(street["latitude"]),
+            longitude=float(street["longitude"]),
+            precision="street",
+            source=source,
+            label=f"{name} {place}",
+            code_commune=str(street["code_commune"]),
+            postcode=str(street["postcode"]) or None,
         )
 
     # -- public --
@@ -357,8 +437,15 @@ class OfflineIndex:
                 return False
         return True
 
-    def _streets(self, words: list[str], parsed: ParsedQuery, places: list[int] | None,
-                 limit: int, prefix: bool, explain_all: bool = False) -> list[Location]:
+    def _streets(
+        self,
+        words: list[str],
+        parsed: ParsedQuery,
+        places: list[int] | None,
+        limit: int,
+        prefix: bool,
+        explain_all: bool = False,
+    ) -> list[Location]:
         """Streets named by `words`, inside `places` when given; [] when none is convincing."""
         if not words or len(self.streets) == 0:
             return []
@@ -396,8 +483,7 @@ class OfflineIndex:
         # A word taken for a commune ("Rue", "Champs") may belong to the street instead;
         # a postcode, though, pins the place down, and every word must then be explained.
         if not (parsed.postcode and places):
-            found = self._streets(list(parsed.words), parsed, None, limit, prefix,
-                                  explain_all=True)
+            found = self._streets(list(parsed.words), parsed, None, limit, prefix, explain_all=True)
             if found:
                 return found
         # The street is unknown here: say where the place is rather than guess a street.
@@ -417,8 +503,12 @@ def _without_last(words: tuple[str, ...], remove: set[str]) -> list[str]:
 
 # --- the BAN API and the geocoder ---------------------------------------------------------
 
-BAN_TYPES = {"housenumber": "housenumber", "street": "street", "locality": "street",
-             "municipality": "municipality"}
+BAN_TYPES = {
+    "housenumber": "housenumber",
+    "street": "street",
+    "locality": "street",
+    "municipality": "municipality",
+}
 # Below this BAN score the answer is usually another place with a similar name.
 BAN_MIN_SCORE = 0.5
 # After a failure, leave the API alone for a while instead of paying the timeout each time.
@@ -434,8 +524,12 @@ def parse_ban_feature(feature: dict) -> Location | None:
         if precision is None or float(props.get("score", 0)) < BAN_MIN_SCORE:
             return None
         return Location(
-            latitude=float(lat), longitude=float(lon), precision=precision, source="ban-api",
-            label=props.get("label"), code_commune=props.get("citycode"),
+            latitude=float(lat),
+            longitude=float(lon),
+            precision=precision,
+            source="ban-api",
+            label=props.get("label"),
+            code_commune=props.get("citycode"),
             postcode=props.get("postcode"),
         )
     except (KeyError, TypeError, ValueError, IndexError):
@@ -445,8 +539,9 @@ def parse_ban_feature(feature: dict) -> Location | None:
 class Geocoder:
     """The BAN API when configured and reachable, else the offline index."""
 
-    def __init__(self, url: str | None, timeout: float,
-                 reference: Path | Callable[[], Path | None] | None):
+    def __init__(
+        self, url: str | None, timeout: float, reference: Path | Callable[[], Path | None] | None
+    ):
         self.url = url or None
         self.timeout = timeout
         # A folder, or a function finding it (the champion may be promoted after start-up).
@@ -462,8 +557,11 @@ class Geocoder:
         if self._index is None:
             with self._lock:
                 reference = self._reference() if callable(self._reference) else self._reference
-                if self._index is None and reference is not None \
-                        and (Path(reference) / "communes.parquet").exists():
+                if (
+                    self._index is None
+                    and reference is not None
+                    and (Path(reference) / "communes.parquet").exists()
+                ):
                     self._index = OfflineIndex.load(Path(reference))
         return self._index
 
@@ -490,8 +588,11 @@ class Geocoder:
         if not found and self.index is not None:
             found = self.index.search(query, 1)
         result = found[0] if found else None
-        log.info("geocoded: precision=%s source=%s",
-                 result and result.precision, result and result.source)
+        log.info(
+            "geocoded: precision=%s source=%s",
+            result and result.precision,
+            result and result.source,
+        )
         return result
 
     def suggest(self, query: str, limit: int = 5) -> list[Location]:
@@ -528,7 +629,8 @@ def get_geocoder() -> Geocoder:
     if geocoder is None:
         config = current_app.config
         geocoder = Geocoder(
-            config.get("GEOCODER_URL"), float(config.get("GEOCODER_TIMEOUT", 1.5)),
+            config.get("GEOCODER_URL"),
+            float(config.get("GEOCODER_TIMEOUT", 1.5)),
             lambda home=config["HOME"]: reference_dir_for(home),
         )
         current_app.extensions["immoval.geocoder"] = geocoder

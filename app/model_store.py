@@ -95,13 +95,16 @@ class ModelStore:
         with self._lock:
             if self._loading is not None and self._loading[1] == os.getpid():
                 return  # this process is already loading a version
-            if self._failed and self._failed[0] == version and (
-                time.monotonic() - self._failed[1] < RETRY_FAILED_SECONDS
+            if (
+                self._failed
+                and self._failed[0] == version
+                and (time.monotonic() - self._failed[1] < RETRY_FAILED_SECONDS)
             ):
                 return
             self._loading = (version, os.getpid())
-        threading.Thread(target=self._load_and_swap, args=(version,),
-                         name=f"load-model-{version}", daemon=True).start()
+        threading.Thread(
+            target=self._load_and_swap, args=(version,), name=f"load-model-{version}", daemon=True
+        ).start()
 
     def _check(self, version: str, estimator) -> None:
         """Estimate two homes with a freshly loaded bundle; raises if it cannot serve.
@@ -152,12 +155,18 @@ def probe_homes(bundle_dir: Path, departements) -> list:
 
     from model.property import Property
 
-    communes = pq.read_table(Path(bundle_dir) / "reference" / "communes.parquet",
-                             columns=["departement", "population", "latitude",
-                                      "longitude"]).to_pylist()
+    communes = pq.read_table(
+        Path(bundle_dir) / "reference" / "communes.parquet",
+        columns=["departement", "population", "latitude", "longitude"],
+    ).to_pylist()
     departements = set(departements)
-    covered = [c for c in communes if c["departement"] in departements
-               and c["latitude"] is not None and c["longitude"] is not None]
+    covered = [
+        c
+        for c in communes
+        if c["departement"] in departements
+        and c["latitude"] is not None
+        and c["longitude"] is not None
+    ]
     if not covered:
         return []
     top = max(covered, key=lambda c: c["population"] or 0)

@@ -72,8 +72,9 @@ def _window(now: float, window: int) -> tuple[int, int]:
     return start, max(1, math.ceil(start + window - now))
 
 
-def hit(db: Database, bucket: str, limit: int, window: int, *, cost: int = 1,
-        now: float | None = None) -> RateDecision:
+def hit(
+    db: Database, bucket: str, limit: int, window: int, *, cost: int = 1, now: float | None = None
+) -> RateDecision:
     """Count `cost` requests in `bucket`'s window in the database (exact) and decide."""
     now = time.time() if now is None else now
     start, reset_after = _window(now, window)
@@ -95,16 +96,21 @@ def _add(db: Database, bucket: str, window_start: int, cost: int) -> int:
             ).scalar_one()
         # Other databases: read then write in one transaction (may undercount under races).
         row = conn.execute(
-            select(rate_windows.c.window_start, rate_windows.c.count)
-            .where(rate_windows.c.bucket == bucket)
+            select(rate_windows.c.window_start, rate_windows.c.count).where(
+                rate_windows.c.bucket == bucket
+            )
         ).first()
         if row is None:
-            conn.execute(rate_windows.insert().values(
-                bucket=bucket, window_start=window_start, count=cost))
+            conn.execute(
+                rate_windows.insert().values(bucket=bucket, window_start=window_start, count=cost)
+            )
             return cost
         count = row.count + cost if row.window_start == window_start else cost
-        conn.execute(update(rate_windows).where(rate_windows.c.bucket == bucket)
-                     .values(window_start=window_start, count=count))
+        conn.execute(
+            update(rate_windows)
+            .where(rate_windows.c.bucket == bucket)
+            .values(window_start=window_start, count=count)
+        )
         return count
 
 
@@ -119,16 +125,18 @@ class _Local:
 class RateLimiter:
     """Counts requests per bucket in this process, synchronised with the database."""
 
-    def __init__(self, db: Database, sync_seconds: float = SYNC_SECONDS,
-                 local_share: float = LOCAL_SHARE):
+    def __init__(
+        self, db: Database, sync_seconds: float = SYNC_SECONDS, local_share: float = LOCAL_SHARE
+    ):
         self.db = db
         self.sync_seconds = sync_seconds
         self.local_share = local_share
         self._buckets: dict[str, _Local] = {}
         self._lock = threading.Lock()
 
-    def hit(self, bucket: str, limit: int, window: int, *, cost: int = 1,
-            now: float | None = None) -> RateDecision:
+    def hit(
+        self, bucket: str, limit: int, window: int, *, cost: int = 1, now: float | None = None
+    ) -> RateDecision:
         """Count `cost` requests in `bucket` and say whether they fit in its limit."""
         now = time.time() if now is None else now
         start, reset_after = _window(now, window)
@@ -137,12 +145,12 @@ class RateLimiter:
             local = self._buckets.get(bucket)
             if local is None or local.window_start != start:
                 if len(self._buckets) > 100_000:  # many IPs: forget past windows
-                    self._buckets = {k: v for k, v in self._buckets.items()
-                                     if v.window_start == start}
+                    self._buckets = {
+                        k: v for k, v in self._buckets.items() if v.window_start == start
+                    }
                 local = self._buckets[bucket] = _Local(start)
             estimated = local.total + local.pending + cost
-            if (now - local.synced_at < self.sync_seconds
-                    and estimated <= limit * self.local_share):
+            if now - local.synced_at < self.sync_seconds and estimated <= limit * self.local_share:
                 local.pending += cost
                 return RateDecision(True, limit, limit - estimated, reset_after)
             to_write, local.pending = local.pending + cost, 0
@@ -212,7 +220,8 @@ def too_many_requests(retry_after: int, message: str | None = None):
     """A 429 answer in the client's format, with its Retry-After header."""
     if message is None:
         message = (
-            f"rate limit exceeded: retry in {retry_after} s" if wants_json()
+            f"rate limit exceeded: retry in {retry_after} s"
+            if wants_json()
             else f"Trop de demandes depuis votre connexion : réessayez dans {retry_after} secondes."
         )
     response, status = error_response(429, message, retry_after=retry_after)

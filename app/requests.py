@@ -86,8 +86,9 @@ def unknown_field_errors(data: Mapping, allowed_fields: Collection[str] | None) 
     if allowed_fields is None:
         return []
     return [
-        FieldError(str(name), "unknown", "is not a known field",
-                   {"allowed": sorted(allowed_fields)})
+        FieldError(
+            str(name), "unknown", "is not a known field", {"allowed": sorted(allowed_fields)}
+        )
         for name in data
         if name not in allowed_fields
     ]
@@ -109,9 +110,14 @@ def json_type_errors(data: Mapping) -> list[FieldError]:
             errors.append(FieldError(name, "type", "must not be empty (leave the field out)"))
         elif name == "address" and len(value) > MAX_ADDRESS_LENGTH:
             # Checked even when coordinates locate the home: the request is wrong either way.
-            errors.append(FieldError(name, "range",
-                                     f"must be at most {MAX_ADDRESS_LENGTH} characters",
-                                     {"max": MAX_ADDRESS_LENGTH}))
+            errors.append(
+                FieldError(
+                    name,
+                    "range",
+                    f"must be at most {MAX_ADDRESS_LENGTH} characters",
+                    {"max": MAX_ADDRESS_LENGTH},
+                )
+            )
         elif name == "valuation_date" and not _ISO_DATE.fullmatch(value):
             # date.fromisoformat also takes "20240101" and week dates; JSON dates do not.
             errors.append(FieldError(name, "type", "must be an ISO date (YYYY-MM-DD)"))
@@ -144,14 +150,20 @@ def _locate(
         return None, []
     address = data.get("address")
     if not _present(address):
-        return None, [FieldError("address", "required",
-                                 "is required (or give latitude and longitude)")]
+        return None, [
+            FieldError("address", "required", "is required (or give latitude and longitude)")
+        ]
     if not isinstance(address, str):
         return None, [FieldError("address", "type", "must be a string")]
     if len(address) > MAX_ADDRESS_LENGTH:
-        return None, [FieldError("address", "range",
-                                 f"must be at most {MAX_ADDRESS_LENGTH} characters",
-                                 {"max": MAX_ADDRESS_LENGTH})]
+        return None, [
+            FieldError(
+                "address",
+                "range",
+                f"must be at most {MAX_ADDRESS_LENGTH} characters",
+                {"max": MAX_ADDRESS_LENGTH},
+            )
+        ]
     location = geocode(address.strip())
     if location is None:
         return None, [FieldError("address", "not_found", "could not be located")]
@@ -163,13 +175,20 @@ def _from_coordinates(
 ) -> tuple[Location | None, list[FieldError]]:
     missing = [name for name, ok in (("latitude", has_lat), ("longitude", has_lon)) if not ok]
     if missing:
-        return None, [FieldError(name, "required", "is required with the other coordinate")
-                      for name in missing]
+        return None, [
+            FieldError(name, "required", "is required with the other coordinate")
+            for name in missing
+        ]
     try:
         # Property.from_mapping checks types and bounds; here we only need the values.
         probe = Property.from_mapping(
-            {"property_type": "house", "living_area_m2": 50, "rooms": 1,
-             "latitude": data["latitude"], "longitude": data["longitude"]}
+            {
+                "property_type": "house",
+                "living_area_m2": 50,
+                "rooms": 1,
+                "latitude": data["latitude"],
+                "longitude": data["longitude"],
+            }
         )
     except InvalidProperty as exc:
         return None, [e for e in exc.errors if e.field in ("latitude", "longitude")]

@@ -16,18 +16,20 @@ CSRF_HEADER = "X-CSRF-Token"
 
 # Map tiles come from OpenStreetMap in the user's browser; everything else from us.
 TILE_HOSTS = "https://tile.openstreetmap.org"
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    f"img-src 'self' data: {TILE_HOSTS}",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: {TILE_HOSTS}",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -56,8 +58,11 @@ def check_csrf() -> None:
     expected = session.get(CSRF_FIELD)
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     if not expected or not hmac.compare_digest(str(expected), str(sent)):
-        abort(400, description="Le formulaire a expiré ou n'a pas été envoyé depuis ce site : "
-                               "rechargez la page et réessayez.")
+        abort(
+            400,
+            description="Le formulaire a expiré ou n'a pas été envoyé depuis ce site : "
+            "rechargez la page et réessayez.",
+        )
 
 
 def _headers(response):

@@ -44,8 +44,12 @@ class UsageRecord:
 class UsageLog:
     """A per-process buffer of usage records, flushed every second and at exit."""
 
-    def __init__(self, db: Database, flush_seconds: float = FLUSH_SECONDS,
-                 housekeeping: Callable[[], object] | None = None):
+    def __init__(
+        self,
+        db: Database,
+        flush_seconds: float = FLUSH_SECONDS,
+        housekeeping: Callable[[], object] | None = None,
+    ):
         self.db = db
         self.flush_seconds = flush_seconds
         # Run now and then by the writer thread (e.g. forgetting old rate-limit windows).

@@ -57,14 +57,22 @@ def sample_places(home: Path, n: int, seed: int = 7) -> list[tuple[float, float,
         import pyarrow.parquet as pq
 
         table = pq.read_table(sales, columns=["latitude", "longitude", "property_type"])
-        rows = [r for r in table.to_pylist()
-                if r["latitude"] is not None and r["latitude"] == r["latitude"]]
+        rows = [
+            r
+            for r in table.to_pylist()
+            if r["latitude"] is not None and r["latitude"] == r["latitude"]
+        ]
         if rows:
             picked = rng.sample(rows, min(n, len(rows)))
             return [(r["latitude"], r["longitude"], str(r["property_type"])) for r in picked]
-    return [(lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.01, 0.01),
-             rng.choice(["apartment", "house"])) for lat, lon in
-            (rng.choice(FALLBACK_POINTS) for _ in range(n))]
+    return [
+        (
+            lat + rng.uniform(-0.01, 0.01),
+            lon + rng.uniform(-0.01, 0.01),
+            rng.choice(["apartment", "house"]),
+        )
+        for lat, lon in (rng.choice(FALLBACK_POINTS) for _ in range(n))
+    ]
 
 
 def in_process(home: Path, bodies: list[bytes], seconds: float) -> None:
@@ -90,8 +98,10 @@ def in_process(home: Path, bodies: list[bytes], seconds: float) -> None:
     explained = time.perf_counter() - started
     started = time.perf_counter()
     estimator.estimate_many(props * 5, explain=False)
-    print(f"in-process estimator.estimate_many(1000): {explained * 1000:.0f} ms with "
-          f"explanations, {(time.perf_counter() - started) * 1000:.0f} ms without")
+    print(
+        f"in-process estimator.estimate_many(1000): {explained * 1000:.0f} ms with "
+        f"explanations, {(time.perf_counter() - started) * 1000:.0f} ms without"
+    )
 
 
 def properties(places) -> list[dict]:
@@ -99,10 +109,16 @@ def properties(places) -> list[dict]:
     out = []
     for lat, lon, kind in places:
         area = rng.uniform(25, 90) if kind == "apartment" else rng.uniform(60, 180)
-        out.append({"property_type": kind, "living_area_m2": round(area, 1),
-                    "rooms": max(1, int(area // 22)), "latitude": lat, "longitude": lon,
-                    **({"land_area_m2": rng.choice([0, 200, 500, 1200])}
-                       if kind == "house" else {})})
+        out.append(
+            {
+                "property_type": kind,
+                "living_area_m2": round(area, 1),
+                "rooms": max(1, int(area // 22)),
+                "latitude": lat,
+                "longitude": lon,
+                **({"land_area_m2": rng.choice([0, 200, 500, 1200])} if kind == "house" else {}),
+            }
+        )
     return out
 
 
@@ -224,15 +240,30 @@ def free_port() -> int:
 
 
 def start_server(home: Path, port: int, database_url: str, workers: int | None):
-    env = {**os.environ, "IMMOVAL_HOME": str(home), "PORT": str(port),
-           "IMMOVAL_DATABASE_URL": database_url, "IMMOVAL_GEOCODER_URL": '""',
-           "IMMOVAL_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "IMMOVAL_HOME": str(home),
+        "PORT": str(port),
+        "IMMOVAL_DATABASE_URL": database_url,
+        "IMMOVAL_GEOCODER_URL": '""',
+        "IMMOVAL_LOG_LEVEL": "warning",
+    }
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "app" / "gunicorn_conf.py"),
-         "--access-logfile", "/dev/null", "app:create_app()"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "app" / "gunicorn_conf.py"),
+            "--access-logfile",
+            "/dev/null",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -255,8 +286,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn_conf")
-    parser.add_argument("--paced-share", type=float, default=0.5,
-                        help="paced rate as a share of the saturation throughput")
+    parser.add_argument(
+        "--paced-share",
+        type=float,
+        default=0.5,
+        help="paced rate as a share of the saturation throughput",
+    )
     parser.add_argument("--batches", type=int, default=10)
     args = parser.parse_args()
 
@@ -290,31 +325,40 @@ def run(args, port: int, key: str, bodies: list[bytes]) -> None:
     # Warm up: first requests load lazily built structures in each worker.
     asyncio.run(closed_loop(port, estimate, 2.0, args.connections))
 
-    print(f"loopback, {os.cpu_count()} cores, {args.connections} connections, "
-          f"{args.seconds:g} s per phase; load average before: {os.getloadavg()[0]:.1f}")
+    print(
+        f"loopback, {os.cpu_count()} cores, {args.connections} connections, "
+        f"{args.seconds:g} s per phase; load average before: {os.getloadavg()[0]:.1f}"
+    )
     results = {}
     for name, make in (("health", health), ("estimate", estimate)):
         latencies, errors, elapsed = asyncio.run(
-            closed_loop(port, make, args.seconds, args.connections))
+            closed_loop(port, make, args.seconds, args.connections)
+        )
         results[name] = len(latencies) / elapsed
-        print(f"saturation {name:<9} {results[name]:8.0f} req/s  {summary(latencies)}  "
-              f"non-200: {errors}")
+        print(
+            f"saturation {name:<9} {results[name]:8.0f} req/s  {summary(latencies)}  "
+            f"non-200: {errors}"
+        )
     ratio = results["estimate"] / results["health"]
     print(f"estimate throughput / health throughput: {ratio:.0%} (target >= 50 %)")
 
     rate = max(1.0, results["estimate"] * args.paced_share)
-    latencies, errors = asyncio.run(
-        open_loop(port, estimate, args.seconds, args.connections, rate))
-    print(f"paced      estimate  {rate:8.0f} req/s  {summary(latencies)}  non-200: {errors}  "
-          "(target median <= 10 ms, p99 <= 50 ms)")
+    latencies, errors = asyncio.run(open_loop(port, estimate, args.seconds, args.connections, rate))
+    print(
+        f"paced      estimate  {rate:8.0f} req/s  {summary(latencies)}  non-200: {errors}  "
+        "(target median <= 10 ms, p99 <= 50 ms)"
+    )
 
     for explain in (True, False):
-        batch = json.dumps({"properties": [json.loads(b) for b in bodies[:1000]],
-                            "explain": explain}).encode()
+        batch = json.dumps(
+            {"properties": [json.loads(b) for b in bodies[:1000]], "explain": explain}
+        ).encode()
         times, statuses = asyncio.run(batches(port, auth, batch, args.batches))
-        print(f"batch of 1000 (explain={str(explain).lower()}): median "
-              f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over "
-              f"{len(times)} (target <= 500 ms); statuses {sorted(set(statuses))}")
+        print(
+            f"batch of 1000 (explain={str(explain).lower()}): median "
+            f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over "
+            f"{len(times)} (target <= 500 ms); statuses {sorted(set(statuses))}"
+        )
 
 
 async def batches(port: int, auth: dict, batch: bytes, count: int):

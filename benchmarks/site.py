@@ -39,8 +39,9 @@ def timed(fn, runs: int) -> list[float]:
 def summary(name: str, times: list[float]) -> None:
     times = sorted(times)
     p90 = times[int(0.9 * (len(times) - 1))]
-    print(f"{name:<34} median {statistics.median(times):7.1f} ms   p90 {p90:7.1f} ms   "
-          f"n={len(times)}")
+    print(
+        f"{name:<34} median {statistics.median(times):7.1f} ms   p90 {p90:7.1f} ms   n={len(times)}"
+    )
 
 
 def main() -> None:
@@ -58,8 +59,7 @@ def main() -> None:
     from app.model_store import get_estimator
     from app.requests import parse_estimate_request
 
-    config = {"GEOCODER_URL": "", "FORM_RATE_LIMIT": 10**9,
-              "DATABASE_URL": f"sqlite:///{scratch}"}
+    config = {"GEOCODER_URL": "", "FORM_RATE_LIMIT": 10**9, "DATABASE_URL": f"sqlite:///{scratch}"}
     if args.home:
         config["HOME"] = args.home
     app = create_app(config)
@@ -73,8 +73,10 @@ def main() -> None:
     # Warm up (model, indexes, templates); each case keeps its own status: at one address
     # the house may be valued and the apartment not.
     statuses = [client.post("/estimation", data=case).status_code for case in cases]
-    print("statuses:", [(c["address"], c["property_type"], s)
-                        for c, s in zip(cases, statuses, strict=True)])
+    print(
+        "statuses:",
+        [(c["address"], c["property_type"], s) for c, s in zip(cases, statuses, strict=True)],
+    )
     ok = [c for c, status in zip(cases, statuses, strict=True) if status == 200]
     if not ok:
         raise SystemExit("no address gave a result page: is a four-département model promoted?")
@@ -89,14 +91,26 @@ def main() -> None:
     summary("result page (whole request)", timed(page_request, args.runs))
     with app.test_request_context():
         geocoder, estimator = get_geocoder(), get_estimator()
-        summary("  geocode (offline index)", timed(
-            lambda: geocoder.geocode(ok[next(i) % len(ok)]["address"]), args.runs))
-        props = [parse_estimate_request({k: v for k, v in c.items() if k != "csrf_token"},
-                                        geocoder.geocode)[0] for c in ok]
-        summary("  estimate (10 comparables)", timed(
-            lambda: estimator.estimate(props[next(i) % len(props)], comparables=10), args.runs))
-        summary("  market history", timed(
-            lambda: estimator.market_history("75104", "apartment"), args.runs))
+        summary(
+            "  geocode (offline index)",
+            timed(lambda: geocoder.geocode(ok[next(i) % len(ok)]["address"]), args.runs),
+        )
+        props = [
+            parse_estimate_request(
+                {k: v for k, v in c.items() if k != "csrf_token"}, geocoder.geocode
+            )[0]
+            for c in ok
+        ]
+        summary(
+            "  estimate (10 comparables)",
+            timed(
+                lambda: estimator.estimate(props[next(i) % len(props)], comparables=10), args.runs
+            ),
+        )
+        summary(
+            "  market history",
+            timed(lambda: estimator.market_history("75104", "apartment"), args.runs),
+        )
     html = client.post("/estimation", data=ok[0]).get_data()
     print(f"result page HTML: {len(html) / 1024:.1f} KiB")
 

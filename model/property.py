@@ -108,8 +108,9 @@ class _Parser:
             return self._missing(name, True)
         if value not in allowed:
             self.errors.append(
-                FieldError(name, "choice", f"must be one of {', '.join(allowed)}",
-                           {"allowed": allowed})
+                FieldError(
+                    name, "choice", f"must be one of {', '.join(allowed)}", {"allowed": allowed}
+                )
             )
             return None
         return value
@@ -133,8 +134,12 @@ class _Parser:
         low, high = bounds
         if not low <= value <= high:
             self.errors.append(
-                FieldError(name, "range", f"must be between {low:g} and {high:g}",
-                           {"min": low, "max": high})
+                FieldError(
+                    name,
+                    "range",
+                    f"must be between {low:g} and {high:g}",
+                    {"min": low, "max": high},
+                )
             )
             return None
         return float(value)
@@ -153,8 +158,9 @@ class _Parser:
         low, high = bounds
         if not low <= value <= high:
             self.errors.append(
-                FieldError(name, "range", f"must be between {low} and {high}",
-                           {"min": low, "max": high})
+                FieldError(
+                    name, "range", f"must be between {low} and {high}", {"min": low, "max": high}
+                )
             )
             return None
         return value
@@ -173,8 +179,11 @@ class _Parser:
                 return None
         if not EARLIEST_VALUATION_DATE <= parsed <= default + timedelta(days=366):
             self.errors.append(
-                FieldError(name, "range",
-                           f"must be between {EARLIEST_VALUATION_DATE} and one year from today")
+                FieldError(
+                    name,
+                    "range",
+                    f"must be between {EARLIEST_VALUATION_DATE} and one year from today",
+                )
             )
             return None
         return parsed

@@ -26,15 +26,39 @@ from training.fetch.manifest import write_atomic
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["number", "suffix", "street", "postcode", "code_commune", "commune_name",
-           "latitude", "longitude", "source", "departement"]
-BAN_COLUMNS = {"numero": "number", "rep": "suffix", "nom_voie": "street",
-               "code_postal": "postcode", "code_insee": "code_commune",
-               "nom_commune": "commune_name", "lat": "latitude", "lon": "longitude"}
-SALES_COLUMNS = {"address_number": "number", "address_suffix": "suffix", "street": "street",
-                 "postcode": "postcode", "code_commune": "code_commune",
-                 "commune_name": "commune_name", "latitude": "latitude",
-                 "longitude": "longitude", "departement": "departement"}
+COLUMNS = [
+    "number",
+    "suffix",
+    "street",
+    "postcode",
+    "code_commune",
+    "commune_name",
+    "latitude",
+    "longitude",
+    "source",
+    "departement",
+]
+BAN_COLUMNS = {
+    "numero": "number",
+    "rep": "suffix",
+    "nom_voie": "street",
+    "code_postal": "postcode",
+    "code_insee": "code_commune",
+    "nom_commune": "commune_name",
+    "lat": "latitude",
+    "lon": "longitude",
+}
+SALES_COLUMNS = {
+    "address_number": "number",
+    "address_suffix": "suffix",
+    "street": "street",
+    "postcode": "postcode",
+    "code_commune": "code_commune",
+    "commune_name": "commune_name",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "departement": "departement",
+}
 # Metropolitan France and overseas départements fit in these bounds; anything else is a typo.
 LATITUDE_RANGE = (-22.0, 52.0)
 LONGITUDE_RANGE = (-62.0, 56.0)
@@ -48,7 +72,8 @@ def check_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     }
     lat, lon = frame["latitude"], frame["longitude"]
     reasons["coordinates_out_of_bounds"] = ~reasons["no_coordinates"] & ~(
-        lat.between(*LATITUDE_RANGE) & lon.between(*LONGITUDE_RANGE))
+        lat.between(*LATITUDE_RANGE) & lon.between(*LONGITUDE_RANGE)
+    )
     bad = pd.Series(False, index=frame.index)
     counts = {}
     for reason, mask in reasons.items():
@@ -91,8 +116,7 @@ def dvf_addresses(sales: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_index(ban: list[pd.DataFrame], sales: pd.DataFrame | None
-                ) -> tuple[pd.DataFrame, dict]:
+def build_index(ban: list[pd.DataFrame], sales: pd.DataFrame | None) -> tuple[pd.DataFrame, dict]:
     """Merge BAN files and DVF addresses; DVF only where no BAN file covers the département."""
     report: dict = {"ban": {}, "dvf": {}}
     parts = []
@@ -101,16 +125,23 @@ def build_index(ban: list[pd.DataFrame], sales: pd.DataFrame | None
         kept, rejected = check_rows(frame)
         deps = sorted(set(kept["departement"].dropna()))
         ban_departements.update(deps)
-        report["ban"][",".join(deps) or "none"] = {"rows": len(frame), "kept": len(kept),
-                                                   "rejected": rejected}
+        report["ban"][",".join(deps) or "none"] = {
+            "rows": len(frame),
+            "kept": len(kept),
+            "rejected": rejected,
+        }
         parts.append(kept)
     if sales is not None and len(sales):
         sales = sales.rename(columns=SALES_COLUMNS)
         elsewhere = ~sales["departement"].astype("str").isin(ban_departements)
         kept, rejected = check_rows(sales[elsewhere])
         addresses = dvf_addresses(kept)
-        report["dvf"] = {"sales": len(sales), "sales_in_ban_departements": int((~elsewhere).sum()),
-                         "rejected": rejected, "addresses": len(addresses)}
+        report["dvf"] = {
+            "sales": len(sales),
+            "sales_in_ban_departements": int((~elsewhere).sum()),
+            "rejected": rejected,
+            "addresses": len(addresses),
+        }
         parts.append(addresses)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in COLUMNS}), report
@@ -118,8 +149,9 @@ def build_index(ban: list[pd.DataFrame], sales: pd.DataFrame | None
     for column in COLUMNS:
         if column not in ("latitude", "longitude"):
             index[column] = index[column].fillna("").astype("str")
-    index = index.sort_values(["departement", "code_commune", "street", "number"],
-                              kind="stable", ignore_index=True)
+    index = index.sort_values(
+        ["departement", "code_commune", "street", "number"], kind="stable", ignore_index=True
+    )
     report["rows"] = len(index)
     return index, report
 

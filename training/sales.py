@@ -39,6 +39,7 @@ _DWELLING_COLUMNS = [
     "nom_commune", "longitude", "latitude",
 ]  # fmt: skip
 
+
 def is_dwelling(rows: pd.DataFrame) -> pd.Series:
     """Rows describing a house or an apartment."""
     # Equality beats `isin` on Arrow-backed strings by an order of magnitude.

@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
     app.extensions["immoval.limiter"] = RateLimiter(database)
     app.extensions["immoval.keys"] = KeyCache(float(app.config["API_KEY_CACHE_SECONDS"]))
     app.extensions["immoval.usage"] = UsageLog(
-        database, float(app.config["USAGE_FLUSH_SECONDS"]),
+        database,
+        float(app.config["USAGE_FLUSH_SECONDS"]),
         housekeeping=lambda: prune(database, older_than=RATE_WINDOWS_KEPT_SECONDS),
     )
 
@@ -71,8 +72,9 @@ def authenticate():
         return _unauthorized("this API key has been revoked")
     g.api_key = record
     limit = record.rate_limit or int(current_app.config["API_RATE_LIMIT"])
-    g.rate = get_limiter().hit(f"key:{record.id}", limit,
-                               int(current_app.config["API_RATE_WINDOW"]))
+    g.rate = get_limiter().hit(
+        f"key:{record.id}", limit, int(current_app.config["API_RATE_WINDOW"])
+    )
     if not g.rate.allowed:
         return too_many_requests(g.rate.retry_after)
     return None
@@ -96,14 +98,16 @@ def meter(response):
         response.headers["X-Model-Version"] = version
     if request.endpoint not in PUBLIC_ENDPOINTS and "started" in g:
         key = g.get("api_key")
-        usage_log().record(UsageRecord(
-            at=datetime.now(UTC),
-            key_id=key.id if key else None,
-            endpoint=request.url_rule.rule if request.url_rule else "unknown",
-            method=request.method,
-            status=response.status_code,
-            latency_ms=(time.perf_counter() - g.started) * 1000,
-            model_version=version,
-            item_count=g.get("items", 1),
-        ))
+        usage_log().record(
+            UsageRecord(
+                at=datetime.now(UTC),
+                key_id=key.id if key else None,
+                endpoint=request.url_rule.rule if request.url_rule else "unknown",
+                method=request.method,
+                status=response.status_code,
+                latency_ms=(time.perf_counter() - g.started) * 1000,
+                model_version=version,
+                item_count=g.get("items", 1),
+            )
+        )
     return response

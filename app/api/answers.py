@@ -176,8 +176,11 @@ def evaluation_metrics(evaluation: Any) -> dict | None:
 
 
 def _overall_of(results: Mapping, keep) -> dict:
-    return {name: jsonable(value.get("overall")) for name, value in results.items()
-            if keep(name) and isinstance(value, Mapping) and "overall" in value}
+    return {
+        name: jsonable(value.get("overall"))
+        for name, value in results.items()
+        if keep(name) and isinstance(value, Mapping) and "overall" in value
+    }
 
 
 def field_errors(errors: list[FieldError]) -> list[dict]:

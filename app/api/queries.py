@@ -57,8 +57,11 @@ class _Reader:
         for name in args:
             values = args.getlist(name) if hasattr(args, "getlist") else [args[name]]
             if name not in allowed:
-                self.errors.append(FieldError(name, "unknown", "is not a known parameter",
-                                              {"allowed": list(allowed)}))
+                self.errors.append(
+                    FieldError(
+                        name, "unknown", "is not a known parameter", {"allowed": list(allowed)}
+                    )
+                )
             elif len(values) > 1:
                 self.errors.append(FieldError(name, "type", "must be given once"))
             elif not values[0].strip():
@@ -77,8 +80,9 @@ class _Reader:
         if not _NUMBER.fullmatch(raw) or not math.isfinite(value := float(raw)):
             return self._error(name, "type", "must be a number")
         if not low <= value <= high:
-            return self._error(name, "range", f"must be between {low:g} and {high:g}",
-                               {"min": low, "max": high})
+            return self._error(
+                name, "range", f"must be between {low:g} and {high:g}", {"min": low, "max": high}
+            )
         return value
 
     def integer(self, name: str, low: int, high: int, default: int | None = None) -> int | None:
@@ -89,8 +93,9 @@ class _Reader:
             return self._error(name, "type", "must be a whole number")
         value = int(raw)
         if not low <= value <= high:
-            return self._error(name, "range", f"must be between {low} and {high}",
-                               {"min": low, "max": high})
+            return self._error(
+                name, "range", f"must be between {low} and {high}", {"min": low, "max": high}
+            )
         return value
 
     def day(self, name: str) -> date | None:
@@ -109,14 +114,16 @@ class _Reader:
         raw = self._get(name)
         if raw is None or raw in allowed:
             return raw
-        return self._error(name, "choice", f"must be one of {', '.join(allowed)}",
-                           {"allowed": list(allowed)})
+        return self._error(
+            name, "choice", f"must be one of {', '.join(allowed)}", {"allowed": list(allowed)}
+        )
 
     def text(self, name: str, max_length: int) -> str | None:
         raw = self._get(name)
         if raw is not None and len(raw) > max_length:
-            return self._error(name, "range", f"must be at most {max_length} characters",
-                               {"max": max_length})
+            return self._error(
+                name, "range", f"must be at most {max_length} characters", {"max": max_length}
+            )
         return None if raw is None else raw.strip()
 
     def _error(self, name: str, code: str, message: str, params: Mapping | None = None):
@@ -127,8 +134,9 @@ class _Reader:
         latitude = self.number("latitude", -90, 90)
         longitude = self.number("longitude", -180, 180)
         address = self.text("address", MAX_ADDRESS_LENGTH)
-        given = [n for n in ("latitude", "longitude")
-                 if self._get(n) is not None or n in self._bad()]
+        given = [
+            n for n in ("latitude", "longitude") if self._get(n) is not None or n in self._bad()
+        ]
         if len(given) == 1:
             missing = "longitude" if given == ["latitude"] else "latitude"
             self._error(missing, "required", "is required with the other coordinate")
@@ -141,8 +149,7 @@ class _Reader:
 
     def range_of(self, low_name: str, high_name: str, low, high):
         if low is not None and high is not None and low > high:
-            self._error(high_name, "range", f"must not be below {low_name}",
-                        {"min": low})
+            self._error(high_name, "range", f"must not be below {low_name}", {"min": low})
         return None if low is None and high is None else (low, high)
 
     def done(self) -> None:
@@ -159,12 +166,18 @@ def parse_comparables_query(args: Any) -> ComparablesQuery:
     reader = _Reader(args, COMPARABLES_PARAMETERS)
     point = reader.point()
     property_type = reader.choice("property_type", PROPERTY_TYPES)
-    area = reader.range_of("living_area_min", "living_area_max",
-                           reader.number("living_area_min", 0, 10_000),
-                           reader.number("living_area_max", 0, 10_000))
-    rooms = reader.range_of("rooms_min", "rooms_max",
-                            reader.integer("rooms_min", 0, 100),
-                            reader.integer("rooms_max", 0, 100))
+    area = reader.range_of(
+        "living_area_min",
+        "living_area_max",
+        reader.number("living_area_min", 0, 10_000),
+        reader.number("living_area_max", 0, 10_000),
+    )
+    rooms = reader.range_of(
+        "rooms_min",
+        "rooms_max",
+        reader.integer("rooms_min", 0, 100),
+        reader.integer("rooms_max", 0, 100),
+    )
     date_from, date_to = reader.day("date_from"), reader.day("date_to")
     reader.range_of("date_from", "date_to", date_from, date_to)
     radius = reader.integer("radius_m", *spec.RADIUS_RANGE, default=1000)

@@ -47,18 +47,35 @@ PROPERTY_REQUEST = {
     "description": "A home and its place: `address`, or `latitude` + `longitude`.",
     "properties": {
         "property_type": {"type": "string", "enum": list(PROPERTY_TYPES)},
-        "living_area_m2": {"type": "number", "minimum": LIVING_AREA_RANGE[0],
-                           "maximum": LIVING_AREA_RANGE[1]},
-        "rooms": {"type": "integer", "minimum": ROOMS_RANGE[0], "maximum": ROOMS_RANGE[1],
-                  "description": "Main rooms (pièces principales)."},
-        "land_area_m2": _nullable({"type": "number", "minimum": LAND_AREA_RANGE[0],
-                                   "maximum": LAND_AREA_RANGE[1]}),
-        "outbuildings": _nullable({"type": "integer", "minimum": OUTBUILDINGS_RANGE[0],
-                                   "maximum": OUTBUILDINGS_RANGE[1],
-                                   "description": "Cellars, parkings, garages sold with it."}),
-        "valuation_date": _nullable({"type": "string", "format": "date",
-                                     "description": "Default: today. From 2014-01-01 to "
-                                     "one year ahead."}),
+        "living_area_m2": {
+            "type": "number",
+            "minimum": LIVING_AREA_RANGE[0],
+            "maximum": LIVING_AREA_RANGE[1],
+        },
+        "rooms": {
+            "type": "integer",
+            "minimum": ROOMS_RANGE[0],
+            "maximum": ROOMS_RANGE[1],
+            "description": "Main rooms (pièces principales).",
+        },
+        "land_area_m2": _nullable(
+            {"type": "number", "minimum": LAND_AREA_RANGE[0], "maximum": LAND_AREA_RANGE[1]}
+        ),
+        "outbuildings": _nullable(
+            {
+                "type": "integer",
+                "minimum": OUTBUILDINGS_RANGE[0],
+                "maximum": OUTBUILDINGS_RANGE[1],
+                "description": "Cellars, parkings, garages sold with it.",
+            }
+        ),
+        "valuation_date": _nullable(
+            {
+                "type": "string",
+                "format": "date",
+                "description": "Default: today. From 2014-01-01 to one year ahead.",
+            }
+        ),
         "address": ADDRESS,
         "latitude": LATITUDE,
         "longitude": LONGITUDE,
@@ -67,11 +84,22 @@ PROPERTY_REQUEST = {
     "anyOf": [{"required": ["address"]}, {"required": ["latitude", "longitude"]}],
     "additionalProperties": False,
     "examples": [
-        {"property_type": "apartment", "living_area_m2": 52.5, "rooms": 3,
-         "address": "10 rue de Rivoli, 75004 Paris"},
-        {"property_type": "house", "living_area_m2": 110, "rooms": 5, "land_area_m2": 450,
-         "outbuildings": 1, "latitude": 50.6292, "longitude": 3.0573,
-         "valuation_date": "2025-03-01"},
+        {
+            "property_type": "apartment",
+            "living_area_m2": 52.5,
+            "rooms": 3,
+            "address": "10 rue de Rivoli, 75004 Paris",
+        },
+        {
+            "property_type": "house",
+            "living_area_m2": 110,
+            "rooms": 5,
+            "land_area_m2": 450,
+            "outbuildings": 1,
+            "latitude": 50.6292,
+            "longitude": 3.0573,
+            "valuation_date": "2025-03-01",
+        },
     ],
 }
 
@@ -79,8 +107,10 @@ FIELD_ERROR = {
     "type": "object",
     "properties": {
         "field": {"type": "string"},
-        "code": {"type": "string",
-                 "enum": ["required", "type", "choice", "range", "unknown", "not_found"]},
+        "code": {
+            "type": "string",
+            "enum": ["required", "type", "choice", "range", "unknown", "not_found"],
+        },
         "message": {"type": "string"},
         "params": {"type": "object"},
     },
@@ -95,8 +125,11 @@ ERROR = {
             "properties": {
                 "status": {"type": "integer"},
                 "message": {"type": "string"},
-                "fields": {"type": "array", "items": _ref("FieldError"),
-                           "description": "Each bad field and why (400)."},
+                "fields": {
+                    "type": "array",
+                    "items": _ref("FieldError"),
+                    "description": "Each bad field and why (400).",
+                },
                 "code": {"type": "string", "description": "Why an estimate is impossible (422)."},
                 "retry_after": {"type": "integer", "description": "Seconds to wait (429)."},
             },
@@ -111,9 +144,10 @@ LOCATION = {
     "properties": {
         "latitude": {"type": "number"},
         "longitude": {"type": "number"},
-        "precision": {"type": "string",
-                      "enum": ["housenumber", "street", "municipality", "postcode",
-                               "coordinates"]},
+        "precision": {
+            "type": "string",
+            "enum": ["housenumber", "street", "municipality", "postcode", "coordinates"],
+        },
         "source": {"type": "string"},
         "label": {"type": ["string", "null"]},
         "code_commune": {"type": ["string", "null"]},
@@ -126,8 +160,11 @@ MODEL_REF = {
     "type": "object",
     "properties": {
         "version": {"type": "string"},
-        "data_until": {"type": ["string", "null"], "format": "date",
-                       "description": "Date of the last sale in the model's data."},
+        "data_until": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "Date of the last sale in the model's data.",
+        },
     },
     "required": ["version", "data_until"],
 }
@@ -147,8 +184,10 @@ COMPARABLE = {
         "distance_m": {"type": ["number", "null"]},
         "latitude": {"type": ["number", "null"]},
         "longitude": {"type": ["number", "null"]},
-        "street": {"type": ["string", "null"],
-                   "description": "Street name, without the house number (no re-identification)."},
+        "street": {
+            "type": ["string", "null"],
+            "description": "Street name, without the house number (no re-identification).",
+        },
         "code_commune": {"type": ["string", "null"]},
         "commune_name": {"type": ["string", "null"]},
     },
@@ -173,8 +212,11 @@ ESTIMATE = {
         "high": {"type": "integer", "description": "High end of the 80 % range, €."},
         "price_per_m2": {"type": "integer"},
         "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
-        "market_period": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$",
-                          "description": "Month whose market the price reflects."},
+        "market_period": {
+            "type": "string",
+            "pattern": r"^[0-9]{4}-[0-9]{2}$",
+            "description": "Month whose market the price reflects.",
+        },
     },
     "required": ["value", "low", "high", "price_per_m2", "confidence", "market_period"],
 }
@@ -220,8 +262,15 @@ ESTIMATE_RESPONSE = {
         "property": _ref("PropertyEcho"),
         "model": _ref("ModelRef"),
     },
-    "required": ["estimate", "explanation", "comparables", "tranquillity", "location",
-                 "property", "model"],
+    "required": [
+        "estimate",
+        "explanation",
+        "comparables",
+        "tranquillity",
+        "location",
+        "property",
+        "model",
+    ],
 }
 
 BATCH_ITEM = {
@@ -255,14 +304,21 @@ BATCH_ITEM = {
 BATCH_REQUEST = {
     "type": "object",
     "properties": {
-        "properties": {"type": "array", "minItems": 1, "maxItems": BATCH_MAX,
-                       "items": {},
-                       "description": "Each item as the body of POST /estimates "
-                       "(PropertyRequest). A bad item gets its own error in `results`; "
-                       "it does not fail the batch."},
-        "explain": {"type": "boolean", "default": False,
-                    "description": "Include contributions in € and 5 comparables per home "
-                    "(about 4 ms per home instead of 0.2 ms)."},
+        "properties": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": BATCH_MAX,
+            "items": {},
+            "description": "Each item as the body of POST /estimates "
+            "(PropertyRequest). A bad item gets its own error in `results`; "
+            "it does not fail the batch.",
+        },
+        "explain": {
+            "type": "boolean",
+            "default": False,
+            "description": "Include contributions in € and 5 comparables per home "
+            "(about 4 ms per home instead of 0.2 ms).",
+        },
     },
     "required": ["properties"],
     "additionalProperties": False,
@@ -271,8 +327,11 @@ BATCH_REQUEST = {
 BATCH_RESPONSE = {
     "type": "object",
     "properties": {
-        "results": {"type": "array", "items": _ref("BatchItem"),
-                    "description": "One per property, in the order given."},
+        "results": {
+            "type": "array",
+            "items": _ref("BatchItem"),
+            "description": "One per property, in the order given.",
+        },
         "summary": {
             "type": "object",
             "properties": {
@@ -289,8 +348,13 @@ BATCH_RESPONSE = {
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
 
 
 POINT_PARAMETERS = [
@@ -307,23 +371,42 @@ COMPARABLES_PARAMETERS = POINT_PARAMETERS + [
     _query("rooms_max", {"type": "integer", "minimum": 0, "maximum": 100}, ""),
     _query("date_from", {"type": "string", "format": "date"}, "Sales on or after."),
     _query("date_to", {"type": "string", "format": "date"}, "Sales on or before."),
-    _query("radius_m", {"type": "integer", "minimum": RADIUS_RANGE[0],
-                        "maximum": RADIUS_RANGE[1], "default": 1000}, "Search radius, m."),
-    _query("limit", {"type": "integer", "minimum": COMPARABLES_LIMIT_RANGE[0],
-                     "maximum": COMPARABLES_LIMIT_RANGE[1], "default": 20}, "Nearest first."),
+    _query(
+        "radius_m",
+        {
+            "type": "integer",
+            "minimum": RADIUS_RANGE[0],
+            "maximum": RADIUS_RANGE[1],
+            "default": 1000,
+        },
+        "Search radius, m.",
+    ),
+    _query(
+        "limit",
+        {
+            "type": "integer",
+            "minimum": COMPARABLES_LIMIT_RANGE[0],
+            "maximum": COMPARABLES_LIMIT_RANGE[1],
+            "default": 20,
+        },
+        "Nearest first.",
+    ),
 ]
 
 NEIGHBOURHOOD_PARAMETERS = POINT_PARAMETERS + [
-    _query("code_commune", {"type": "string", "pattern": CODE_COMMUNE_PATTERN},
-           "INSEE code; found from the point when absent."),
-    _query("date", {"type": "string", "format": "date"}, "Figures known on this day "
-           "(default today)."),
+    _query(
+        "code_commune",
+        {"type": "string", "pattern": CODE_COMMUNE_PATTERN},
+        "INSEE code; found from the point when absent.",
+    ),
+    _query(
+        "date", {"type": "string", "format": "date"}, "Figures known on this day (default today)."
+    ),
 ]
 
 
 def _error(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": _ref("Error")}}}
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
 
 
 def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
@@ -341,25 +424,44 @@ RATE_HEADERS = {
 
 AUTH_ERRORS = {
     "401": _error("Missing, unknown or revoked API key."),
-    "429": {**_error("Rate limit exceeded."),
-            "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": True,
-                                        "description": "Seconds to wait."}}},
+    "429": {
+        **_error("Rate limit exceeded."),
+        "headers": {
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "required": True,
+                "description": "Seconds to wait.",
+            }
+        },
+    },
     "503": _error("No model is being served yet."),
 }
 
 
-def _operation(summary: str, operation_id: str, responses: dict, *, public: bool = False,
-               parameters: list | None = None, body: dict | None = None,
-               description: str = "") -> dict:
-    operation: dict[str, Any] = {"summary": summary, "operationId": operation_id,
-                                 "responses": responses}
+def _operation(
+    summary: str,
+    operation_id: str,
+    responses: dict,
+    *,
+    public: bool = False,
+    parameters: list | None = None,
+    body: dict | None = None,
+    description: str = "",
+) -> dict:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "operationId": operation_id,
+        "responses": responses,
+    }
     if description:
         operation["description"] = description
     if parameters:
         operation["parameters"] = parameters
     if body:
-        operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
     if public:
         operation["security"] = []
     else:
@@ -394,103 +496,178 @@ def build_spec(server_url: str = "/api/v1") -> dict:
         "servers": [{"url": server_url}],
         "security": [{"bearerAuth": []}],
         "paths": {
-            "/estimates": {"post": _operation(
-                "Estimate one home", "createEstimate",
-                {"200": _json("The estimate, its range, explanation and context.",
-                              _ref("EstimateResponse"), RATE_HEADERS),
-                 **BODY_ERRORS,
-                 "422": _error("Outside the model's coverage; `code` and `message` say why.")},
-                body=_ref("PropertyRequest"),
-            )},
-            "/estimates/batch": {"post": _operation(
-                "Estimate up to 1000 homes", "createEstimateBatch",
-                {"200": _json("One result or one error per property, in order.",
-                              _ref("BatchResponse"), RATE_HEADERS),
-                 **BODY_ERRORS},
-                body=_ref("BatchRequest"),
-            )},
-            "/comparables": {"get": _operation(
-                "Past sales around a point", "listComparables",
-                {"200": _json("Nearest sales first.", {
-                    "type": "object",
-                    "properties": {
-                        "comparables": {"type": "array", "items": _ref("Comparable")},
-                        "location": _ref("Location"),
-                        "model": _ref("ModelRef"),
+            "/estimates": {
+                "post": _operation(
+                    "Estimate one home",
+                    "createEstimate",
+                    {
+                        "200": _json(
+                            "The estimate, its range, explanation and context.",
+                            _ref("EstimateResponse"),
+                            RATE_HEADERS,
+                        ),
+                        **BODY_ERRORS,
+                        "422": _error(
+                            "Outside the model's coverage; `code` and `message` say why."
+                        ),
                     },
-                    "required": ["comparables", "location", "model"],
-                }, RATE_HEADERS),
-                 "400": _error("Bad or unknown parameters, each named with the reason."),
-                 "422": _error("Outside the model's coverage.")},
-                parameters=COMPARABLES_PARAMETERS,
-            )},
-            "/neighbourhood": {"get": _operation(
-                "Tranquillity and price indicators for a place", "getNeighbourhood",
-                {"200": _json("What is known about the place, with sources and years.", {
-                    "type": "object",
-                    "properties": {
-                        "location": _ref("Location"),
-                        "code_commune": {"type": ["string", "null"]},
-                        "neighbourhood": {"type": "object"},
-                        "market_history": {
-                            "type": "array",
-                            "items": {"type": "object", "properties": {
-                                "quarter": {"type": "string"},
-                                "median_price_per_m2": {"type": ["number", "null"]},
-                                "sales": {"type": "integer"},
-                                "property_type": {"type": "string"},
-                            }, "required": ["quarter", "median_price_per_m2", "sales"]},
-                        },
-                        "model": _ref("ModelRef"),
+                    body=_ref("PropertyRequest"),
+                )
+            },
+            "/estimates/batch": {
+                "post": _operation(
+                    "Estimate up to 1000 homes",
+                    "createEstimateBatch",
+                    {
+                        "200": _json(
+                            "One result or one error per property, in order.",
+                            _ref("BatchResponse"),
+                            RATE_HEADERS,
+                        ),
+                        **BODY_ERRORS,
                     },
-                    "required": ["location", "code_commune", "neighbourhood",
-                                 "market_history", "model"],
-                }, RATE_HEADERS),
-                 "400": _error("Bad or unknown parameters, each named with the reason."),
-                 "422": _error("Outside the model's coverage.")},
-                parameters=NEIGHBOURHOOD_PARAMETERS,
-            )},
-            "/model": {"get": _operation(
-                "The model being served", "getModel",
-                {"200": _json("Version, training window, data date, evaluation metrics.", {
-                    "type": "object",
-                    "properties": {
-                        "version": {"type": "string"},
-                        "data_until": {"type": ["string", "null"], "format": "date"},
-                        "departements": {"type": "array", "items": {"type": "string"}},
-                        "training_window": {
-                            "type": ["object", "null"],
-                            "properties": {"from": {"type": "string", "format": "date"},
-                                           "to": {"type": "string", "format": "date"}},
-                        },
-                        "metrics": {
-                            "type": ["object", "null"],
-                            "description": "Out-of-time evaluation: MdAPE, PE10, PE20, median "
-                            "ratio, COD, PRD, range coverage... on the test period, for the "
-                            "model (`overall`), its variants (`model_*`: flagged sales "
-                            "included, history frozen at the test start) and the baselines.",
-                        },
+                    body=_ref("BatchRequest"),
+                )
+            },
+            "/comparables": {
+                "get": _operation(
+                    "Past sales around a point",
+                    "listComparables",
+                    {
+                        "200": _json(
+                            "Nearest sales first.",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "comparables": {"type": "array", "items": _ref("Comparable")},
+                                    "location": _ref("Location"),
+                                    "model": _ref("ModelRef"),
+                                },
+                                "required": ["comparables", "location", "model"],
+                            },
+                            RATE_HEADERS,
+                        ),
+                        "400": _error("Bad or unknown parameters, each named with the reason."),
+                        "422": _error("Outside the model's coverage."),
                     },
-                    "required": ["version", "data_until", "departements", "training_window",
-                                 "metrics"],
-                }, RATE_HEADERS)},
-            )},
-            "/health": {"get": _operation(
-                "Liveness and the model version (public)", "getHealth",
-                {"200": _json("Serving.", _ref("Health")),
-                 "503": _json("No model promoted yet.", _ref("Health"))},
-                public=True,
-            )},
-            "/openapi.json": {"get": _operation(
-                "This document (public)", "getOpenApi",
-                {"200": _json("OpenAPI 3.1", {"type": "object"})},
-                public=True,
-            )},
+                    parameters=COMPARABLES_PARAMETERS,
+                )
+            },
+            "/neighbourhood": {
+                "get": _operation(
+                    "Tranquillity and price indicators for a place",
+                    "getNeighbourhood",
+                    {
+                        "200": _json(
+                            "What is known about the place, with sources and years.",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "location": _ref("Location"),
+                                    "code_commune": {"type": ["string", "null"]},
+                                    "neighbourhood": {"type": "object"},
+                                    "market_history": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "quarter": {"type": "string"},
+                                                "median_price_per_m2": {"type": ["number", "null"]},
+                                                "sales": {"type": "integer"},
+                                                "property_type": {"type": "string"},
+                                            },
+                                            "required": ["quarter", "median_price_per_m2", "sales"],
+                                        },
+                                    },
+                                    "model": _ref("ModelRef"),
+                                },
+                                "required": [
+                                    "location",
+                                    "code_commune",
+                                    "neighbourhood",
+                                    "market_history",
+                                    "model",
+                                ],
+                            },
+                            RATE_HEADERS,
+                        ),
+                        "400": _error("Bad or unknown parameters, each named with the reason."),
+                        "422": _error("Outside the model's coverage."),
+                    },
+                    parameters=NEIGHBOURHOOD_PARAMETERS,
+                )
+            },
+            "/model": {
+                "get": _operation(
+                    "The model being served",
+                    "getModel",
+                    {
+                        "200": _json(
+                            "Version, training window, data date, evaluation metrics.",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "version": {"type": "string"},
+                                    "data_until": {"type": ["string", "null"], "format": "date"},
+                                    "departements": {"type": "array", "items": {"type": "string"}},
+                                    "training_window": {
+                                        "type": ["object", "null"],
+                                        "properties": {
+                                            "from": {"type": "string", "format": "date"},
+                                            "to": {"type": "string", "format": "date"},
+                                        },
+                                    },
+                                    "metrics": {
+                                        "type": ["object", "null"],
+                                        "description": (
+                                            "Out-of-time evaluation: MdAPE, PE10, PE20, median "
+                                            "ratio, COD, PRD, range coverage... on the test "
+                                            "period, for the model (`overall`), its variants "
+                                            "(`model_*`: flagged sales included, history frozen "
+                                            "at the test start) and the baselines."
+                                        ),
+                                    },
+                                },
+                                "required": [
+                                    "version",
+                                    "data_until",
+                                    "departements",
+                                    "training_window",
+                                    "metrics",
+                                ],
+                            },
+                            RATE_HEADERS,
+                        )
+                    },
+                )
+            },
+            "/health": {
+                "get": _operation(
+                    "Liveness and the model version (public)",
+                    "getHealth",
+                    {
+                        "200": _json("Serving.", _ref("Health")),
+                        "503": _json("No model promoted yet.", _ref("Health")),
+                    },
+                    public=True,
+                )
+            },
+            "/openapi.json": {
+                "get": _operation(
+                    "This document (public)",
+                    "getOpenApi",
+                    {"200": _json("OpenAPI 3.1", {"type": "object"})},
+                    public=True,
+                )
+            },
         },
         "components": {
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "An API key from `immoval apikeys create`."}
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key from `immoval apikeys create`.",
+                }
             },
             "schemas": {
                 "PropertyRequest": PROPERTY_REQUEST,

@@ -25,8 +25,9 @@ BATCH_FIELDS = ("properties", "explain")
 
 @bp.errorhandler(InvalidProperty)
 def _invalid(exc: InvalidProperty):
-    return error_response(400, "invalid request: see fields",
-                          fields=answers.field_errors(exc.errors))
+    return error_response(
+        400, "invalid request: see fields", fields=answers.field_errors(exc.errors)
+    )
 
 
 def _outside(exc: OutsideCoverage) -> dict:
@@ -74,8 +75,9 @@ def _point_location(point: PointQuery) -> Location:
 def create_estimate():
     """One home: the estimate, its range, explanation, comparables and neighbourhood."""
     data = _json_body()
-    prop, location = parse_estimate_request(data, _geocode, allowed_fields=ESTIMATE_FIELDS,
-                                            typed=True)
+    prop, location = parse_estimate_request(
+        data, _geocode, allowed_fields=ESTIMATE_FIELDS, typed=True
+    )
     estimator = _estimator()
     try:
         estimate = estimator.estimate(prop)
@@ -94,11 +96,17 @@ def create_estimate_batch():
     valid = []
     for index, item in enumerate(items):
         try:
-            prop, location = parse_estimate_request(item, _geocode,
-                                                    allowed_fields=ESTIMATE_FIELDS, typed=True)
+            prop, location = parse_estimate_request(
+                item, _geocode, allowed_fields=ESTIMATE_FIELDS, typed=True
+            )
         except InvalidProperty as exc:
-            results[index] = {"index": index, "status": 400, "error": answers.error_body(
-                400, "invalid property: see fields", fields=answers.field_errors(exc.errors))}
+            results[index] = {
+                "index": index,
+                "status": 400,
+                "error": answers.error_body(
+                    400, "invalid property: see fields", fields=answers.field_errors(exc.errors)
+                ),
+            }
         else:
             valid.append((index, prop, location))
     estimator = _estimator()
@@ -107,32 +115,47 @@ def create_estimate_batch():
         if isinstance(estimate, OutsideCoverage):
             results[index] = {"index": index, "status": 422, "error": _outside(estimate)}
         else:
-            results[index] = {"index": index, "status": 200,
-                              **answers.estimate_parts(estimate, prop, location)}
+            results[index] = {
+                "index": index,
+                "status": 200,
+                **answers.estimate_parts(estimate, prop, location),
+            }
     statuses = [r["status"] for r in results]
-    return jsonify({
-        "results": results,
-        "summary": {"estimated": statuses.count(200), "invalid": statuses.count(400),
-                    "outside_coverage": statuses.count(422)},
-        "model": answers.model_ref(estimator),
-    })
+    return jsonify(
+        {
+            "results": results,
+            "summary": {
+                "estimated": statuses.count(200),
+                "invalid": statuses.count(400),
+                "outside_coverage": statuses.count(422),
+            },
+            "model": answers.model_ref(estimator),
+        }
+    )
 
 
 def _batch_request(data) -> tuple[list, bool]:
     if not isinstance(data, dict):
         raise InvalidProperty([FieldError("body", "type", "must be an object with 'properties'")])
-    errors = [FieldError(str(name), "unknown", "is not a known field",
-                         {"allowed": list(BATCH_FIELDS)})
-              for name in data if name not in BATCH_FIELDS]
+    errors = [
+        FieldError(str(name), "unknown", "is not a known field", {"allowed": list(BATCH_FIELDS)})
+        for name in data
+        if name not in BATCH_FIELDS
+    ]
     items = data.get("properties")
     if items is None:
         errors.append(FieldError("properties", "required", "is required"))
     elif not isinstance(items, list):
         errors.append(FieldError("properties", "type", "must be a list of properties"))
     elif not 1 <= len(items) <= spec.BATCH_MAX:
-        errors.append(FieldError("properties", "range",
-                                 f"must hold between 1 and {spec.BATCH_MAX} properties",
-                                 {"min": 1, "max": spec.BATCH_MAX}))
+        errors.append(
+            FieldError(
+                "properties",
+                "range",
+                f"must hold between 1 and {spec.BATCH_MAX} properties",
+                {"min": 1, "max": spec.BATCH_MAX},
+            )
+        )
     # Explanations cost ~20 times the estimate itself: a batch asks for them explicitly.
     explain = data.get("explain", False)
     if not isinstance(explain, bool):
@@ -150,7 +173,8 @@ def list_comparables():
     estimator = _estimator()
     try:
         comparables = estimator.comparables(
-            location.latitude, location.longitude,
+            location.latitude,
+            location.longitude,
             property_type=query.property_type,
             living_area_range=query.living_area_range,
             rooms_range=query.rooms_range,
@@ -161,11 +185,13 @@ def list_comparables():
         )
     except OutsideCoverage as exc:
         return _outside_response(exc)
-    return jsonify({
-        "comparables": [answers.comparable_answer(c) for c in comparables],
-        "location": answers.location_answer(location),
-        "model": answers.model_ref(estimator),
-    })
+    return jsonify(
+        {
+            "comparables": [answers.comparable_answer(c) for c in comparables],
+            "location": answers.location_answer(location),
+            "model": answers.model_ref(estimator),
+        }
+    )
 
 
 @bp.get("/neighbourhood")
@@ -174,21 +200,27 @@ def get_neighbourhood():
     query = parse_neighbourhood_query(request.args)
     location = _point_location(query.point)
     estimator = _estimator()
-    code = (query.code_commune or location.code_commune
-            or estimator.locate_commune(location.latitude, location.longitude))
+    code = (
+        query.code_commune
+        or location.code_commune
+        or estimator.locate_commune(location.latitude, location.longitude)
+    )
     try:
-        summary = estimator.neighbourhood(location.latitude, location.longitude,
-                                          code_commune=code, on=query.on)
+        summary = estimator.neighbourhood(
+            location.latitude, location.longitude, code_commune=code, on=query.on
+        )
         history = estimator.market_history(code) if code else []
     except OutsideCoverage as exc:
         return _outside_response(exc)
-    return jsonify({
-        "location": answers.location_answer(location),
-        "code_commune": code,
-        "neighbourhood": answers.jsonable(summary) or {},
-        "market_history": answers.jsonable(list(history)),
-        "model": answers.model_ref(estimator),
-    })
+    return jsonify(
+        {
+            "location": answers.location_answer(location),
+            "code_commune": code,
+            "neighbourhood": answers.jsonable(summary) or {},
+            "market_history": answers.jsonable(list(history)),
+            "model": answers.model_ref(estimator),
+        }
+    )
 
 
 @bp.get("/model")
@@ -196,13 +228,15 @@ def get_model():
     """The model being served: version, training window, data date, metrics."""
     estimator = _estimator()
     metadata = estimator.metadata or {}
-    return jsonify({
-        "version": str(estimator.version),
-        "data_until": answers.model_ref(estimator)["data_until"],
-        "departements": sorted(getattr(estimator, "departements", ()) or ()),
-        "training_window": answers.training_window(metadata.get("training_window")),
-        "metrics": answers.evaluation_metrics(metadata.get("evaluation")),
-    })
+    return jsonify(
+        {
+            "version": str(estimator.version),
+            "data_until": answers.model_ref(estimator)["data_until"],
+            "departements": sorted(getattr(estimator, "departements", ()) or ()),
+            "training_window": answers.training_window(metadata.get("training_window")),
+            "metrics": answers.evaluation_metrics(metadata.get("evaluation")),
+        }
+    )
 
 
 @bp.get("/health")
@@ -223,8 +257,7 @@ def _health_model(estimator) -> dict:
 @bp.get("/openapi.json")
 def openapi():
     """Public: the OpenAPI 3.1 description of this API."""
-    return current_app.response_class(_spec_text(request.script_root),
-                                      mimetype="application/json")
+    return current_app.response_class(_spec_text(request.script_root), mimetype="application/json")
 
 
 @cache

@@ -76,20 +76,35 @@ def build_chart(history: list[dict]) -> Chart | None:
     for i, h in enumerate(points):
         x = LEFT + slot * (i + 0.5)
         bar_h = plot_h * int(h["sales"]) / sales_top
-        chart.bars.append({"x": round(x - slot * 0.35, 1), "y": round(TOP + plot_h - bar_h, 1),
-                           "w": round(slot * 0.7, 1), "h": round(bar_h, 1),
-                           "title": f"{quarter(h['quarter'])} : {h['sales']} ventes"})
+        chart.bars.append(
+            {
+                "x": round(x - slot * 0.35, 1),
+                "y": round(TOP + plot_h - bar_h, 1),
+                "w": round(slot * 0.7, 1),
+                "h": round(bar_h, 1),
+                "title": f"{quarter(h['quarter'])} : {h['sales']} ventes",
+            }
+        )
         price = h.get("median_price_per_m2")
         if price:
             y = y_price(price)
             coords.append(f"{x:.1f},{y:.1f}")
-            chart.dots.append({"x": round(x, 1), "y": round(y, 1),
-                               "title": f"{quarter(h['quarter'])} : {number(price)} €/m²"})
+            chart.dots.append(
+                {
+                    "x": round(x, 1),
+                    "y": round(y, 1),
+                    "title": f"{quarter(h['quarter'])} : {number(price)} €/m²",
+                }
+            )
         if i % label_every == 0 or i == n - 1:
             chart.x_labels.append({"x": round(x, 1), "text": quarter(h["quarter"])})
-        chart.rows.append({"quarter": quarter(h["quarter"]),
-                           "price": number(price) if price else "—",
-                           "sales": number(int(h["sales"]))})
+        chart.rows.append(
+            {
+                "quarter": quarter(h["quarter"]),
+                "price": number(price) if price else "—",
+                "sales": number(int(h["sales"])),
+            }
+        )
     chart.line = " ".join(coords)
     v = price_lo
     while v <= price_hi + 1e-9:

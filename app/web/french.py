@@ -9,8 +9,20 @@ from model.geography import MAYOTTE, NOT_IN_DVF
 
 NBSP = "\u202f"  # narrow no-break space: French thousands separator and before units
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 FIELD_LABELS = {
     "address": "Adresse",
@@ -25,18 +37,26 @@ FIELD_LABELS = {
 }
 PROPERTY_TYPES = {"apartment": "Appartement", "house": "Maison"}
 CONFIDENCE = {
-    "high": ("élevée", "De nombreuses ventes comparables récentes et un modèle précis "
-                       "pour ce type de bien ici."),
-    "medium": ("moyenne", "Des ventes comparables existent, mais moins nombreuses ou moins "
-                          "semblables : la fourchette est plus large."),
-    "low": ("faible", "Peu de ventes comparables ou un bien atypique : prenez cette estimation "
-                      "comme un ordre de grandeur."),
+    "high": (
+        "élevée",
+        "De nombreuses ventes comparables récentes et un modèle précis pour ce type de bien ici.",
+    ),
+    "medium": (
+        "moyenne",
+        "Des ventes comparables existent, mais moins nombreuses ou moins "
+        "semblables : la fourchette est plus large.",
+    ),
+    "low": (
+        "faible",
+        "Peu de ventes comparables ou un bien atypique : prenez cette estimation "
+        "comme un ordre de grandeur.",
+    ),
 }
 PRECISION = {
     "housenumber": "au numéro près",
     "street": "à la rue (le numéro n'a pas été trouvé)",
     "municipality": "au centre de la commune seulement : précisez la rue pour une "
-                    "estimation plus fine",
+    "estimation plus fine",
     "postcode": "au code postal seulement : précisez la rue pour une estimation plus fine",
     "coordinates": "aux coordonnées indiquées",
 }
@@ -103,17 +123,19 @@ def field_error(error) -> str:
         return {
             "required": "Indiquez l'adresse du bien.",
             "not_found": "Adresse introuvable : vérifiez le numéro, la rue et la commune "
-                         "(ou le code postal).",
+            "(ou le code postal).",
             "range": f"Adresse trop longue ({params.get('max', 200)} caractères au plus).",
         }.get(error.code, "Adresse invalide.")
     if error.code == "required":
         return "Ce champ est obligatoire."
     if error.code == "choice":
-        return "Choisissez maison ou appartement." if error.field == "property_type" \
+        return (
+            "Choisissez maison ou appartement."
+            if error.field == "property_type"
             else "Choisissez une des valeurs proposées."
+        )
     if error.code == "type":
-        return "Saisissez un nombre entier." if "whole" in error.message \
-            else "Saisissez un nombre."
+        return "Saisissez un nombre entier." if "whole" in error.message else "Saisissez un nombre."
     if error.code == "range" and "min" in params:
         unit = f"{NBSP}m²" if error.field.endswith("_m2") else ""
         low, high = params["min"], params["max"]
@@ -131,24 +153,33 @@ def field_errors(errors) -> dict[str, str]:
     return out
 
 
-def outside_coverage(departement: str | None, covered: frozenset[str] | set[str],
-                     reason: str | None = None) -> tuple[str, str]:
+def outside_coverage(
+    departement: str | None, covered: frozenset[str] | set[str], reason: str | None = None
+) -> tuple[str, str]:
     """A title and an explanation for a place the model cannot value."""
     covered_list = ", ".join(sorted(covered)) or "aucun"
     if departement == MAYOTTE:
-        return ("Pas d'estimation à Mayotte",
-                "Les ventes de Mayotte ne sont pas publiées dans DVF. Sans ventes publiées, "
-                "nous préférons ne pas inventer de prix.")
+        return (
+            "Pas d'estimation à Mayotte",
+            "Les ventes de Mayotte ne sont pas publiées dans DVF. Sans ventes publiées, "
+            "nous préférons ne pas inventer de prix.",
+        )
     if departement in NOT_IN_DVF:
-        return ("Pas d'estimation en Alsace-Moselle",
-                "Les ventes du Bas-Rhin, du Haut-Rhin et de la Moselle ne figurent pas dans "
-                "DVF : ces départements tiennent leur propre livre foncier. Sans ventes "
-                "publiées, nous préférons ne pas inventer de prix.")
+        return (
+            "Pas d'estimation en Alsace-Moselle",
+            "Les ventes du Bas-Rhin, du Haut-Rhin et de la Moselle ne figurent pas dans "
+            "DVF : ces départements tiennent leur propre livre foncier. Sans ventes "
+            "publiées, nous préférons ne pas inventer de prix.",
+        )
     if departement and departement not in covered:
-        return ("Ce département n'est pas encore couvert",
-                f"Le modèle actuel a appris sur les ventes des départements {covered_list}. "
-                f"Estimer un bien du département {departement} à partir de ventes d'ailleurs "
-                "donnerait un chiffre trompeur : nous préférons ne pas en donner.")
-    return ("Estimation impossible à cet endroit",
-            "Nous n'avons pas assez de ventes comparables autour de cette adresse pour "
-            f"donner un prix fiable (départements couverts : {covered_list}).")
+        return (
+            "Ce département n'est pas encore couvert",
+            f"Le modèle actuel a appris sur les ventes des départements {covered_list}. "
+            f"Estimer un bien du département {departement} à partir de ventes d'ailleurs "
+            "donnerait un chiffre trompeur : nous préférons ne pas en donner.",
+        )
+    return (
+        "Estimation impossible à cet endroit",
+        "Nous n'avons pas assez de ventes comparables autour de cette adresse pour "
+        f"donner un prix fiable (départements couverts : {covered_list}).",
+    )

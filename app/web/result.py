@@ -11,9 +11,22 @@ from app.web.chart import build_chart
 
 # How many contributions the explanation lists; the rest are summed up in one line.
 TOP_CONTRIBUTIONS = 5
-CSV_COLUMNS = ("date", "property_type", "living_area_m2", "rooms", "land_area_m2", "price",
-               "price_per_m2", "distance_m", "street", "code_commune", "commune_name",
-               "latitude", "longitude", "mutation_id")
+CSV_COLUMNS = (
+    "date",
+    "property_type",
+    "living_area_m2",
+    "rooms",
+    "land_area_m2",
+    "price",
+    "price_per_m2",
+    "distance_m",
+    "street",
+    "code_commune",
+    "commune_name",
+    "latitude",
+    "longitude",
+    "mutation_id",
+)
 
 
 def explanation(contributions, baseline: float, value: float) -> dict:
@@ -23,12 +36,16 @@ def explanation(contributions, baseline: float, value: float) -> dict:
     lines = []
     for c in top:
         verb = "augmente" if c.euros >= 0 else "diminue"
-        lines.append({
-            "label": c.label,
-            "euros": french.signed_euros(c.euros),
-            "direction": "up" if c.euros >= 0 else "down",
-            "sentence": f"{c.label} — {verb} l'estimation de {french.euros(abs(c.euros), 100)}.",
-        })
+        lines.append(
+            {
+                "label": c.label,
+                "euros": french.signed_euros(c.euros),
+                "direction": "up" if c.euros >= 0 else "down",
+                "sentence": (
+                    f"{c.label} — {verb} l'estimation de {french.euros(abs(c.euros), 100)}."
+                ),
+            }
+        )
     others = sum(c.euros for c in rest)
     return {
         "baseline": french.euros(baseline, 1000),
@@ -43,21 +60,23 @@ def comparable_rows(comparables) -> list[dict]:
     """Table rows for comparables, with raw coordinates for the map script."""
     rows = []
     for c in comparables:
-        rows.append({
-            "date": french.long_date(c.date) if isinstance(c.date, date) else str(c.date),
-            "iso_date": c.date.isoformat() if isinstance(c.date, date) else str(c.date),
-            "type": french.PROPERTY_TYPES.get(c.property_type, c.property_type),
-            "area": french.number(c.living_area_m2),
-            "rooms": c.rooms if c.rooms is not None else "—",
-            "land": french.number(c.land_area_m2) if c.land_area_m2 else "—",
-            "price": french.euros(c.price),
-            "price_per_m2": french.euros(c.price_per_m2, 10),
-            "distance": f"{french.number(c.distance_m)}{french.NBSP}m",
-            "street": c.street or "",
-            "commune": c.commune_name or "",
-            "latitude": c.latitude,
-            "longitude": c.longitude,
-        })
+        rows.append(
+            {
+                "date": french.long_date(c.date) if isinstance(c.date, date) else str(c.date),
+                "iso_date": c.date.isoformat() if isinstance(c.date, date) else str(c.date),
+                "type": french.PROPERTY_TYPES.get(c.property_type, c.property_type),
+                "area": french.number(c.living_area_m2),
+                "rooms": c.rooms if c.rooms is not None else "—",
+                "land": french.number(c.land_area_m2) if c.land_area_m2 else "—",
+                "price": french.euros(c.price),
+                "price_per_m2": french.euros(c.price_per_m2, 10),
+                "distance": f"{french.number(c.distance_m)}{french.NBSP}m",
+                "street": c.street or "",
+                "commune": c.commune_name or "",
+                "latitude": c.latitude,
+                "longitude": c.longitude,
+            }
+        )
     return rows
 
 
@@ -67,13 +86,24 @@ def comparables_csv(comparables) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for c in comparables:
-        writer.writerow([
-            c.date.isoformat() if isinstance(c.date, date) else c.date,
-            c.property_type, _plain(c.living_area_m2), _plain(c.rooms), _plain(c.land_area_m2),
-            _plain(c.price), _plain(c.price_per_m2, 0), _plain(c.distance_m, 0), c.street or "",
-            c.code_commune or "", c.commune_name or "", _plain(c.latitude, 6),
-            _plain(c.longitude, 6), c.mutation_id,
-        ])
+        writer.writerow(
+            [
+                c.date.isoformat() if isinstance(c.date, date) else c.date,
+                c.property_type,
+                _plain(c.living_area_m2),
+                _plain(c.rooms),
+                _plain(c.land_area_m2),
+                _plain(c.price),
+                _plain(c.price_per_m2, 0),
+                _plain(c.distance_m, 0),
+                c.street or "",
+                c.code_commune or "",
+                c.commune_name or "",
+                _plain(c.latitude, 6),
+                _plain(c.longitude, 6),
+                c.mutation_id,
+            ]
+        )
     return out.getvalue()
 
 
@@ -105,22 +135,27 @@ def tranquillity_panel(summary: dict | None) -> dict | None:
             ratio = rate / france if rate is not None and france else None
             scope = "nationale"
         trend = g.get("trend_5y_pct")
-        groups.append({
-            "key": key,
-            "label": g.get("label", key),
-            "known": rate is not None,
-            "rate": french.number(rate, 1) if rate is not None else None,
-            "unit": g.get("unit", ""),
-            "year": g.get("year"),
-            "departement_rate": french.number(g["departement_rate"], 1)
-            if g.get("departement_rate") is not None and not whole_departement else None,
-            "comparison": _comparison(ratio, scope),
-            "france_rate": french.number(g["france_rate"], 1)
-            if g.get("france_rate") is not None else None,
-            "percentile": french.number(g["percentile"]) if g.get("percentile") is not None
-            else None,
-            "trend": _trend(trend),
-        })
+        groups.append(
+            {
+                "key": key,
+                "label": g.get("label", key),
+                "known": rate is not None,
+                "rate": french.number(rate, 1) if rate is not None else None,
+                "unit": g.get("unit", ""),
+                "year": g.get("year"),
+                "departement_rate": french.number(g["departement_rate"], 1)
+                if g.get("departement_rate") is not None and not whole_departement
+                else None,
+                "comparison": _comparison(ratio, scope),
+                "france_rate": french.number(g["france_rate"], 1)
+                if g.get("france_rate") is not None
+                else None,
+                "percentile": french.number(g["percentile"])
+                if g.get("percentile") is not None
+                else None,
+                "trend": _trend(trend),
+            }
+        )
     cameras = summary.get("cameras") or {}
     within = cameras.get("within_250m")
     if not cameras.get("covered") or within is None:
@@ -128,8 +163,10 @@ def tranquillity_panel(summary: dict | None) -> dict | None:
     elif within == 0:
         camera_text = "Aucune caméra recensée à moins de 250 m."
     else:
-        camera_text = (f"{within} caméra{'s' if within > 1 else ''} recensée"
-                       f"{'s' if within > 1 else ''} à moins de 250 m.")
+        camera_text = (
+            f"{within} caméra{'s' if within > 1 else ''} recensée"
+            f"{'s' if within > 1 else ''} à moins de 250 m."
+        )
     sources = []
     for s in summary.get("sources") or []:
         if isinstance(s, str):
@@ -167,7 +204,8 @@ def _trend(pct: float | None) -> str | None:
 def result_view(estimate, location, history: list[dict], prop) -> dict:
     """Everything the result template needs, already worded in French."""
     confidence_word, confidence_text = french.CONFIDENCE.get(
-        estimate.confidence, (estimate.confidence, ""))
+        estimate.confidence, (estimate.confidence, "")
+    )
     return {
         "value": french.euros(estimate.value, 1000),
         "low": french.euros(estimate.low, 1000),

@@ -20,11 +20,24 @@ from model.property import InvalidProperty
 
 log = logging.getLogger(__name__)
 
-FORM_FIELDS = ("address", "property_type", "living_area_m2", "rooms", "land_area_m2",
-               "outbuildings")
+FORM_FIELDS = (
+    "address",
+    "property_type",
+    "living_area_m2",
+    "rooms",
+    "land_area_m2",
+    "outbuildings",
+)
 # The result page sends the place back as coordinates: the address is not needed again.
-EXPORT_FIELDS = ("property_type", "living_area_m2", "rooms", "land_area_m2", "outbuildings",
-                 "latitude", "longitude")
+EXPORT_FIELDS = (
+    "property_type",
+    "living_area_m2",
+    "rooms",
+    "land_area_m2",
+    "outbuildings",
+    "latitude",
+    "longitude",
+)
 COMPARABLES_SHOWN = 10
 COMPARABLES_EXPORTED = 50
 ROBOTS_TXT = """\
@@ -41,8 +54,7 @@ def _fields(names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _commune_of(location: Location, estimator) -> str | None:
-    return location.code_commune or estimator.locate_commune(location.latitude,
-                                                             location.longitude)
+    return location.code_commune or estimator.locate_commune(location.latitude, location.longitude)
 
 
 @bp.get("/")
@@ -69,16 +81,28 @@ def estimate():
         departement = exc.departement or departement_of(_commune_of(location, estimator))
         title, text = french.outside_coverage(departement, estimator.departements, exc.reason)
         log.info("outside coverage: departement=%s code=%s", departement, exc.code)
-        return render_template("outside.html", title=title, text=text, form=form,
-                               place=location, errors={}), 422
+        return render_template(
+            "outside.html", title=title, text=text, form=form, place=location, errors={}
+        ), 422
     code_commune = _commune_of(location, estimator)
     history = estimator.market_history(code_commune, prop.property_type) if code_commune else []
     view = result_view(result, location, history, prop)
-    commune = next((c.commune_name for c in result.comparables
-                    if c.code_commune == code_commune and c.commune_name), None)
+    commune = next(
+        (
+            c.commune_name
+            for c in result.comparables
+            if c.code_commune == code_commune and c.commune_name
+        ),
+        None,
+    )
     export = {name: getattr(prop, name) for name in EXPORT_FIELDS}
-    return render_template("result.html", r=view, export=export, commune=commune,
-                           comparables_exported=COMPARABLES_EXPORTED)
+    return render_template(
+        "result.html",
+        r=view,
+        export=export,
+        commune=commune,
+        comparables_exported=COMPARABLES_EXPORTED,
+    )
 
 
 @bp.post("/estimation/comparables.csv")
@@ -89,9 +113,14 @@ def comparables_export():
     try:
         prop, _ = parse_estimate_request(_fields(EXPORT_FIELDS), get_geocoder().geocode)
     except InvalidProperty as exc:
-        return error_response(400, "Paramètres invalides : "
-                              + " ; ".join(f"{french.FIELD_LABELS.get(f, f)} — {m}"
-                                           for f, m in french.field_errors(exc.errors).items()))
+        return error_response(
+            400,
+            "Paramètres invalides : "
+            + " ; ".join(
+                f"{french.FIELD_LABELS.get(f, f)} — {m}"
+                for f, m in french.field_errors(exc.errors).items()
+            ),
+        )
     estimator = get_estimator()
     try:
         result = estimator.estimate(prop, comparables=COMPARABLES_EXPORTED)
@@ -99,10 +128,14 @@ def comparables_export():
         return error_response(422, "Pas d'estimation possible à cet endroit.")
     # A byte-order mark lets spreadsheet software read the accents as UTF-8.
     body = "\ufeff" + comparables_csv(result.comparables)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="ventes-comparables.csv"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="ventes-comparables.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/adresses/suggestions")
@@ -112,9 +145,13 @@ def suggestions():
     check_csrf()
     query = (request.form.get("q") or "")[:200]
     found = get_geocoder().suggest(query, limit=5)
-    return jsonify({"suggestions": [
-        {"label": loc.label, "precision": loc.precision} for loc in found if loc.label
-    ]})
+    return jsonify(
+        {
+            "suggestions": [
+                {"label": loc.label, "precision": loc.precision} for loc in found if loc.label
+            ]
+        }
+    )
 
 
 @bp.get("/robots.txt")

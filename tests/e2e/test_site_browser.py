@@ -18,8 +18,15 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,16 +41,33 @@ def server(model_home, tmp_path_factory):
     """gunicorn with the project's settings, on a free port of 127.0.0.1."""
     port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = dict(os.environ, IMMOVAL_HOME=str(model_home), IMMOVAL_GEOCODER_URL="",
-               IMMOVAL_SECRET_KEY=secrets.token_hex(16), PORT=str(port), WEB_CONCURRENCY="1",
-               IMMOVAL_THREADS="2",
-               # The limit counts in the home's database, which other tests may have used.
-               IMMOVAL_FORM_RATE_LIMIT="10000")
+    env = dict(
+        os.environ,
+        IMMOVAL_HOME=str(model_home),
+        IMMOVAL_GEOCODER_URL="",
+        IMMOVAL_SECRET_KEY=secrets.token_hex(16),
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        IMMOVAL_THREADS="2",
+        # The limit counts in the home's database, which other tests may have used.
+        IMMOVAL_FORM_RATE_LIMIT="10000",
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(gunicorn), "-c", "app/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}",
-             "app:create_app()"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                str(gunicorn),
+                "-c",
+                "app/gunicorn_conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -82,8 +106,16 @@ def test_a_homeowner_in_paris_gets_a_full_result_page(server, browser, tmp_path)
     context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error"
-            and "tile.openstreetmap.org" not in m.text and "ERR_FAILED" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error"
+            and "tile.openstreetmap.org" not in m.text
+            and "ERR_FAILED" not in m.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     page.goto(url + "/")
@@ -132,8 +164,9 @@ def test_a_homeowner_in_paris_gets_a_full_result_page(server, browser, tmp_path)
 
 def test_the_result_page_fits_a_phone(server, browser, tmp_path):
     url, _ = server
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True,
-                                  has_touch=True, locale="fr-FR")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, locale="fr-FR"
+    )
     context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
     page = context.new_page()
     page.goto(url + "/")

@@ -50,17 +50,21 @@ def response_errors(body, path: str, method: str, status: int) -> list[str]:
     responses = document["paths"][path][method]["responses"]
     assert str(status) in responses, f"{method.upper()} {path} does not document {status}"
     schema = responses[str(status)]["content"]["application/json"]["schema"]
-    validator = Draft202012Validator({"$id": "urn:answer", **_resolve_refs(schema)},
-                                     registry=registry,
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        {"$id": "urn:answer", **_resolve_refs(schema)},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
 
 
 def _resolve_refs(node):
     # Inline schemas point at components with "#/...": make them absolute.
     if isinstance(node, dict):
-        return {k: ("urn:spec" + v if k == "$ref" and v.startswith("#") else _resolve_refs(v))
-                for k, v in node.items()}
+        return {
+            k: ("urn:spec" + v if k == "$ref" and v.startswith("#") else _resolve_refs(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_resolve_refs(v) for v in node]
     return node

@@ -16,8 +16,13 @@ from app.ratelimit import limit_per_ip
 from app.usage import summary
 from tests.integration.api_helpers import assert_documented, bearer, create_key
 
-PROPERTY = {"property_type": "apartment", "living_area_m2": 45, "rooms": 2,
-            "latitude": 48.8566, "longitude": 2.3522}
+PROPERTY = {
+    "property_type": "apartment",
+    "living_area_m2": 45,
+    "rooms": 2,
+    "latitude": 48.8566,
+    "longitude": 2.3522,
+}
 
 
 @pytest.fixture()
@@ -27,8 +32,15 @@ def home(tmp_path):
 
 @pytest.fixture()
 def bare_app(home) -> Flask:
-    app = create_app({"HOME": str(home), "TESTING": True, "GEOCODER_URL": "",
-                      "API_KEY_CACHE_SECONDS": 0.2, "MAX_CONTENT_LENGTH": 64 * 1024})
+    app = create_app(
+        {
+            "HOME": str(home),
+            "TESTING": True,
+            "GEOCODER_URL": "",
+            "API_KEY_CACHE_SECONDS": 0.2,
+            "MAX_CONTENT_LENGTH": 64 * 1024,
+        }
+    )
     yield app
     app.extensions["immoval.usage"].flush()
 
@@ -53,9 +65,14 @@ def test_health_and_spec_are_public(client):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "imv_x"}, {"Authorization": "Basic dXNlcjpwdw=="},
-     {"Authorization": "Bearer "}, {"Authorization": "Bearer imv_not-a-real-key"},
-     {"Authorization": "Bearer " + "é" * 300}],
+    [
+        {},
+        {"Authorization": "imv_x"},
+        {"Authorization": "Basic dXNlcjpwdw=="},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer imv_not-a-real-key"},
+        {"Authorization": "Bearer " + "é" * 300},
+    ],
 )
 def test_requests_without_a_valid_key_are_refused(client, headers):
     response = client.post("/api/v1/estimates", json=PROPERTY, headers=headers)
@@ -85,8 +102,9 @@ def test_a_key_over_its_limit_gets_429_with_retry_after(client, home):
     other = create_key(home, "Grande agence")
     if time.time() % 60 > 57:  # fixed 60 s windows: do not straddle two of them
         time.sleep(60 - time.time() % 60 + 0.1)
-    statuses = [client.post("/api/v1/estimates", json={}, headers=bearer(limited))
-                for _ in range(4)]
+    statuses = [
+        client.post("/api/v1/estimates", json={}, headers=bearer(limited)) for _ in range(4)
+    ]
     assert [r.status_code for r in statuses] == [400, 400, 400, 429]
     assert [r.headers.get("X-RateLimit-Remaining") for r in statuses[:3]] == ["2", "1", "0"]
     blocked = statuses[-1]
@@ -97,8 +115,15 @@ def test_a_key_over_its_limit_gets_429_with_retry_after(client, home):
 
 
 def test_the_site_form_is_limited_per_ip(home):
-    app = create_app({"HOME": str(home), "TESTING": True, "GEOCODER_URL": "",
-                      "FORM_RATE_LIMIT": 2, "FORM_RATE_WINDOW": 60})
+    app = create_app(
+        {
+            "HOME": str(home),
+            "TESTING": True,
+            "GEOCODER_URL": "",
+            "FORM_RATE_LIMIT": 2,
+            "FORM_RATE_WINDOW": 60,
+        }
+    )
 
     @app.post("/_test_form")
     @limit_per_ip("form")
@@ -108,8 +133,9 @@ def test_the_site_form_is_limited_per_ip(home):
     client = app.test_client()
     if time.time() % 60 > 57:  # fixed 60 s windows: do not straddle two of them
         time.sleep(60 - time.time() % 60 + 0.1)
-    first_ip = [client.post("/_test_form", environ_base={"REMOTE_ADDR": "10.0.0.1"})
-                for _ in range(3)]
+    first_ip = [
+        client.post("/_test_form", environ_base={"REMOTE_ADDR": "10.0.0.1"}) for _ in range(3)
+    ]
     assert [r.status_code for r in first_ip] == [200, 200, 429]
     assert "Trop de demandes" in first_ip[-1].get_data(as_text=True)  # French page
     assert int(first_ip[-1].headers["Retry-After"]) >= 1
@@ -120,8 +146,7 @@ def test_the_site_form_is_limited_per_ip(home):
 @pytest.mark.parametrize(
     ("kwargs", "status"),
     [
-        ({"data": "property_type=house", "content_type": "application/x-www-form-urlencoded"},
-         415),
+        ({"data": "property_type=house", "content_type": "application/x-www-form-urlencoded"}, 415),
         ({"data": "{}", "content_type": "text/plain"}, 415),
         ({}, 415),
         ({"data": "{not json", "content_type": "application/json"}, 400),
@@ -130,8 +155,7 @@ def test_the_site_form_is_limited_per_ip(home):
         ({"data": "9" * 5000, "content_type": "application/json"}, 400),
         ({"data": "[]", "content_type": "application/json"}, 400),
         ({"data": "null", "content_type": "application/json"}, 400),
-        ({"data": '{"a": ' + '"x",' * 40_000 + '"y"}', "content_type": "application/json"},
-         413),
+        ({"data": '{"a": ' + '"x",' * 40_000 + '"y"}', "content_type": "application/json"}, 413),
     ],
 )
 def test_bad_bodies_get_a_clear_4xx(client, key, kwargs, status):
@@ -142,24 +166,38 @@ def test_bad_bodies_get_a_clear_4xx(client, key, kwargs, status):
 
 
 def test_validation_names_each_bad_field_and_why(client, key):
-    response = client.post("/api/v1/estimates", headers=bearer(key), json={
-        "property_type": "loft", "living_area_m2": "45", "rooms": 0, "latitude": 48.8,
-        "surface_carrez": 40,
-    })
+    response = client.post(
+        "/api/v1/estimates",
+        headers=bearer(key),
+        json={
+            "property_type": "loft",
+            "living_area_m2": "45",
+            "rooms": 0,
+            "latitude": 48.8,
+            "surface_carrez": 40,
+        },
+    )
     body = assert_documented(response, "/estimates", "post")
     fields = {e["field"]: e["code"] for e in body["error"]["fields"]}
-    assert fields == {"surface_carrez": "unknown", "living_area_m2": "type",
-                      "longitude": "required", "property_type": "choice", "rooms": "range"}
+    assert fields == {
+        "surface_carrez": "unknown",
+        "living_area_m2": "type",
+        "longitude": "required",
+        "property_type": "choice",
+        "rooms": "range",
+    }
     rooms = next(e for e in body["error"]["fields"] if e["field"] == "rooms")
     assert rooms["params"] == {"min": 1, "max": 30}
 
 
 def test_a_batch_must_hold_1_to_1000_properties(client, key):
-    for body, field in [({"properties": []}, "properties"),
-                        ({"properties": [{}] * 1001}, "properties"),
-                        ({"properties": PROPERTY}, "properties"),
-                        ({"items": [PROPERTY]}, "items"),
-                        ({"properties": [PROPERTY], "explain": "yes"}, "explain")]:
+    for body, field in [
+        ({"properties": []}, "properties"),
+        ({"properties": [{}] * 1001}, "properties"),
+        ({"properties": PROPERTY}, "properties"),
+        ({"items": [PROPERTY]}, "items"),
+        ({"properties": [PROPERTY], "explain": "yes"}, "explain"),
+    ]:
         response = client.post("/api/v1/estimates/batch", headers=bearer(key), json=body)
         errors = assert_documented(response, "/estimates/batch", "post")["error"]["fields"]
         assert response.status_code == 400 and field in {e["field"] for e in errors}
@@ -169,8 +207,11 @@ def test_usage_is_logged_per_request_without_addresses(bare_app, client, home, k
     from training.cli import main
 
     address = "12 rue des Secrets Bien Gardés"
-    client.post("/api/v1/estimates", headers=bearer(key),
-                json={**PROPERTY, "latitude": None, "longitude": None, "address": address})
+    client.post(
+        "/api/v1/estimates",
+        headers=bearer(key),
+        json={**PROPERTY, "latitude": None, "longitude": None, "address": address},
+    )
     client.get("/api/v1/comparables?address=" + address.replace(" ", "+"), headers=bearer(key))
     client.post("/api/v1/estimates", json=PROPERTY)  # no key
     client.get("/api/v1/health")  # public endpoints are not metered
@@ -183,8 +224,10 @@ def test_usage_is_logged_per_request_without_addresses(bare_app, client, home, k
     assert not any("Secrets" in str(value) for row in rows for value in row)
     rows_by_key, _ = summary(db)
     assert {(r["name"], r["endpoint"]) for r in rows_by_key} == {
-        ("Agence de test", "/api/v1/estimates"), ("Agence de test", "/api/v1/comparables"),
-        (None, "/api/v1/estimates")}
+        ("Agence de test", "/api/v1/estimates"),
+        ("Agence de test", "/api/v1/comparables"),
+        (None, "/api/v1/estimates"),
+    }
     printed = CliRunner().invoke(main, ["--home", str(home), "usage"])
     assert printed.exit_code == 0 and "/api/v1/comparables" in printed.output
     assert "(no valid key)" in printed.output

@@ -31,8 +31,14 @@ def place(app):
 
 
 def home(place, **extra) -> dict:
-    return {"property_type": "apartment", "living_area_m2": 52.5, "rooms": 3,
-            "latitude": place[0], "longitude": place[1], **extra}
+    return {
+        "property_type": "apartment",
+        "living_area_m2": 52.5,
+        "rooms": 3,
+        "latitude": place[0],
+        "longitude": place[1],
+        **extra,
+    }
 
 
 def test_an_estimate_carries_range_explanation_comparables_and_model(client, key, place):
@@ -45,8 +51,9 @@ def test_an_estimate_carries_range_explanation_comparables_and_model(client, key
     explanation = body["explanation"]
     assert explanation["contributions"], "an estimate explains itself"
     explained = explanation["baseline"] + sum(c["euros"] for c in explanation["contributions"])
-    assert explained == pytest.approx(estimate["value"], rel=0.02, abs=len(
-        explanation["contributions"]) + 1)
+    assert explained == pytest.approx(
+        estimate["value"], rel=0.02, abs=len(explanation["contributions"]) + 1
+    )
     assert 0 < len(body["comparables"]) <= 10
     assert all(c["price"] > 0 for c in body["comparables"])
     assert body["location"]["source"] == "coordinates"
@@ -71,11 +78,11 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
         home(STRASBOURG),
         {**good, "latitude": None, "longitude": None, "address": "zzqx introuvable 00000"},
         3,
-        {**good, "property_type": "house", "living_area_m2": 110, "rooms": 5,
-         "land_area_m2": 400},
+        {**good, "property_type": "house", "living_area_m2": 110, "rooms": 5, "land_area_m2": 400},
     ]
-    response = client.post("/api/v1/estimates/batch", headers=bearer(key),
-                           json={"properties": items, "explain": True})
+    response = client.post(
+        "/api/v1/estimates/batch", headers=bearer(key), json={"properties": items, "explain": True}
+    )
     body = assert_documented(response, "/estimates/batch", "post")
     assert response.status_code == 200
     assert [r["index"] for r in body["results"]] == list(range(len(items)))
@@ -87,29 +94,44 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
     # The same home gets the same value alone or in a batch, explained or not.
     single = client.post("/api/v1/estimates", headers=bearer(key), json=good).get_json()
     assert body["results"][0]["estimate"]["value"] == single["estimate"]["value"]
-    fast = client.post("/api/v1/estimates/batch", headers=bearer(key),
-                       json={"properties": [good]}).get_json()["results"][0]
+    fast = client.post(
+        "/api/v1/estimates/batch", headers=bearer(key), json={"properties": [good]}
+    ).get_json()["results"][0]
     assert fast["estimate"]["value"] == single["estimate"]["value"]
     assert fast["explanation"]["contributions"] == []
 
 
 def test_comparables_respect_the_filters(client, key, place):
-    query = {"latitude": place[0], "longitude": place[1], "property_type": "apartment",
-             "living_area_min": 30, "living_area_max": 80, "radius_m": 2000, "limit": 15,
-             "date_from": "2022-01-01"}
+    query = {
+        "latitude": place[0],
+        "longitude": place[1],
+        "property_type": "apartment",
+        "living_area_min": 30,
+        "living_area_max": 80,
+        "radius_m": 2000,
+        "limit": 15,
+        "date_from": "2022-01-01",
+    }
     response = client.get("/api/v1/comparables", headers=bearer(key), query_string=query)
     body = assert_documented(response, "/comparables")
     sales = body["comparables"]
     assert 0 < len(sales) <= 15
-    assert all(s["property_type"] == "apartment" and 30 <= s["living_area_m2"] <= 80
-               and s["date"] >= "2022-01-01" for s in sales)
+    assert all(
+        s["property_type"] == "apartment"
+        and 30 <= s["living_area_m2"] <= 80
+        and s["date"] >= "2022-01-01"
+        for s in sales
+    )
     distances = [s["distance_m"] for s in sales]
     assert distances == sorted(distances) and distances[-1] <= 2000
 
 
 def test_neighbourhood_of_a_point(client, key, place):
-    response = client.get("/api/v1/neighbourhood", headers=bearer(key),
-                          query_string={"latitude": place[0], "longitude": place[1]})
+    response = client.get(
+        "/api/v1/neighbourhood",
+        headers=bearer(key),
+        query_string={"latitude": place[0], "longitude": place[1]},
+    )
     body = assert_documented(response, "/neighbourhood")
     assert response.status_code == 200 and body["code_commune"]
     assert body["neighbourhood"]["data_until"] == body["model"]["data_until"]

@@ -52,10 +52,14 @@ def fuzz_target(model_home, tmp_path_factory):
 
     db_home = tmp_path_factory.mktemp("fuzz-db")
     key = create_key(db_home, "Fuzzer", rate_limit=1_000_000)
-    app = create_app({
-        "HOME": str(model_home), "TESTING": True, "GEOCODER_URL": "",
-        "DATABASE_URL": f"sqlite:///{db_home.resolve()}/immoval.sqlite3",
-    })
+    app = create_app(
+        {
+            "HOME": str(model_home),
+            "TESTING": True,
+            "GEOCODER_URL": "",
+            "DATABASE_URL": f"sqlite:///{db_home.resolve()}/immoval.sqlite3",
+        }
+    )
     return app, key
 
 
@@ -67,8 +71,13 @@ def test_no_generated_request_gets_a_server_error(fuzz_target):
     operations = [result.ok() for result in schema.get_all_operations()]
     # Schemathesis leaves out the operation serving the spec itself (it just fetched it).
     assert {op.label for op in operations} == {
-        "POST /estimates", "POST /estimates/batch", "GET /comparables", "GET /neighbourhood",
-        "GET /model", "GET /health"}
+        "POST /estimates",
+        "POST /estimates/batch",
+        "GET /comparables",
+        "GET /neighbourhood",
+        "GET /model",
+        "GET /health",
+    }
 
     counts: dict[str, int] = {}
     for operation in operations:
@@ -87,8 +96,13 @@ def _fuzz(operation, mode: GenerationMode, key: str) -> int:
     sent = 0
 
     @seed(SEED)
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         nonlocal sent
@@ -119,17 +133,28 @@ def test_valid_homes_near_covered_places_get_an_estimate_or_a_reason(fuzz_target
     statuses = []
 
     homes = st.fixed_dictionaries(
-        {"property_type": st.sampled_from(["apartment", "house"]),
-         "living_area_m2": st.floats(9, 1000), "rooms": st.integers(1, 30),
-         "place": st.sampled_from(places),
-         "dlat": st.floats(-0.1, 0.1), "dlon": st.floats(-0.1, 0.1)},
-        optional={"land_area_m2": st.floats(0, 100_000) | st.none(),
-                  "outbuildings": st.integers(0, 20)},
+        {
+            "property_type": st.sampled_from(["apartment", "house"]),
+            "living_area_m2": st.floats(9, 1000),
+            "rooms": st.integers(1, 30),
+            "place": st.sampled_from(places),
+            "dlat": st.floats(-0.1, 0.1),
+            "dlon": st.floats(-0.1, 0.1),
+        },
+        optional={
+            "land_area_m2": st.floats(0, 100_000) | st.none(),
+            "outbuildings": st.integers(0, 20),
+        },
     )
 
     @seed(7)
-    @settings(max_examples=120, deadline=None, database=None,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=120,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(home=homes)
     def run(home):
         (lat, lon), dlat, dlon = home.pop("place"), home.pop("dlat"), home.pop("dlon")

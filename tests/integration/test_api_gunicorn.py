@@ -41,8 +41,14 @@ def _second_version(models: Path, version: str) -> str:
 
 
 def _home(place, **extra) -> dict:
-    return {"property_type": "apartment", "living_area_m2": 45, "rooms": 2,
-            "latitude": place[0], "longitude": place[1], **extra}
+    return {
+        "property_type": "apartment",
+        "living_area_m2": 45,
+        "rooms": 2,
+        "latitude": place[0],
+        "longitude": place[1],
+        **extra,
+    }
 
 
 @pytest.fixture()
@@ -53,22 +59,41 @@ def served(model_home, tmp_path):
     home = tmp_path / "home"
     (home / "models").mkdir(parents=True)
     version = read_champion(model_home / "models")
-    shutil.copytree(model_home / "models" / version, home / "models" / version,
-                    copy_function=os.link)
+    shutil.copytree(
+        model_home / "models" / version, home / "models" / version, copy_function=os.link
+    )
     (home / "models" / "champion").write_text(version + "\n")
     if (model_home / "prepared").is_dir():
         (home / "prepared").symlink_to(model_home / "prepared")
     port = _free_port()
-    env = {**os.environ, "IMMOVAL_HOME": str(home), "PORT": str(port),
-           "WEB_CONCURRENCY": "2", "IMMOVAL_THREADS": "4", "IMMOVAL_GEOCODER_URL": '""',
-           "IMMOVAL_MODEL_CHECK_SECONDS": "0.2", "IMMOVAL_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "IMMOVAL_HOME": str(home),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "IMMOVAL_THREADS": "4",
+        "IMMOVAL_GEOCODER_URL": '""',
+        "IMMOVAL_MODEL_CHECK_SECONDS": "0.2",
+        "IMMOVAL_LOG_LEVEL": "warning",
+    }
     env.pop("IMMOVAL_DATABASE_URL", None)
     procfile = (ROOT / "Procfile").read_text().split(":", 1)[1].split()
     assert procfile[:3] == ["gunicorn", "-c", "app/gunicorn_conf.py"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *procfile[1:3], "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "app:create_app()"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *procfile[1:3],
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
@@ -139,8 +164,12 @@ def test_promoting_a_model_under_load_fails_no_request(served):
     # request with the old one while it loads the new one aside).
     deadline = time.monotonic() + 60
     while True:
-        seen = {requests.post(f"{base}/estimates", json=_home(places[0]), headers=bearer(key),
-                              timeout=30).headers.get("X-Model-Version") for _ in range(10)}
+        seen = {
+            requests.post(
+                f"{base}/estimates", json=_home(places[0]), headers=bearer(key), timeout=30
+            ).headers.get("X-Model-Version")
+            for _ in range(10)
+        }
         if seen == {new}:
             break
         assert time.monotonic() < deadline, seen
@@ -154,10 +183,24 @@ def test_immoval_serve_runs_gunicorn_with_its_config(served, tmp_path):
     env = {**os.environ, "IMMOVAL_GEOCODER_URL": '""', "WEB_CONCURRENCY": "1"}
     env.pop("IMMOVAL_DATABASE_URL", None)
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("immoval")), "--home", str(home), "serve",
-         "--port", str(port), "--bind", f"127.0.0.1:{port}", "--access-logfile", "-"],
-        cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).with_name("immoval")),
+            "--home",
+            str(home),
+            "serve",
+            "--port",
+            str(port),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
+        ],
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -169,8 +212,7 @@ def test_immoval_serve_runs_gunicorn_with_its_config(served, tmp_path):
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.2)
         assert health.json()["model_version"] == version
-        requests.get(f"http://127.0.0.1:{port}/api/v1/comparables?address=secret+street",
-                     timeout=5)
+        requests.get(f"http://127.0.0.1:{port}/api/v1/comparables?address=secret+street", timeout=5)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         log, _ = server.communicate(timeout=60)

@@ -16,8 +16,12 @@ from app.web.french import euros
 from tests.integration.web_page import Page
 
 PARIS_ADDRESS = "12 rue de Rivoli 75004 Paris"
-APARTMENT = {"property_type": "apartment", "living_area_m2": "62", "rooms": "3",
-             "outbuildings": "1"}
+APARTMENT = {
+    "property_type": "apartment",
+    "living_area_m2": "62",
+    "rooms": "3",
+    "outbuildings": "1",
+}
 
 
 @pytest.fixture()
@@ -53,7 +57,9 @@ def test_home_page_is_a_french_form_with_labelled_fields(client):
     for name in ("address", "living_area_m2", "rooms", "land_area_m2", "outbuildings"):
         assert page.find("input", name=name)["id"] in labelled
     assert {a["value"] for a in page.find_all("input", name="property_type")} == {
-        "apartment", "house"}
+        "apartment",
+        "house",
+    }
     # The form is indexable; it is the only page that is.
     assert "X-Robots-Tag" not in response.headers
 
@@ -65,18 +71,31 @@ def test_no_inline_script_or_style_and_a_strict_csp(client, token):
     page = Page(response.get_data(as_text=True))
     assert all(a.get("src") for a in page.find_all("script"))
     assert not page.find_all("style")
-    assert not any("style" in attrs or any(k.startswith("on") for k in attrs)
-                   for _, attrs in page.elements)
+    assert not any(
+        "style" in attrs or any(k.startswith("on") for k in attrs) for _, attrs in page.elements
+    )
 
 
 def test_form_errors_are_shown_in_french_beside_each_field(client, token):
-    response = post_form(client, token, address="", property_type="castle",
-                         living_area_m2="beaucoup", rooms="0", land_area_m2="-5")
+    response = post_form(
+        client,
+        token,
+        address="",
+        property_type="castle",
+        living_area_m2="beaucoup",
+        rooms="0",
+        land_area_m2="-5",
+    )
     assert response.status_code == 422
     page = Page(response.get_data(as_text=True))
     errors = {a["id"]: a for a in page.find_all("p", class_="error")}
-    assert set(errors) >= {"address-error", "property_type-error", "living_area_m2-error",
-                           "rooms-error", "land_area_m2-error"}
+    assert set(errors) >= {
+        "address-error",
+        "property_type-error",
+        "living_area_m2-error",
+        "rooms-error",
+        "land_area_m2-error",
+    }
     assert "Indiquez l'adresse du bien." in page.text
     assert "Choisissez maison ou appartement." in page.text
     assert "Saisissez un nombre." in page.text
@@ -108,15 +127,17 @@ def test_result_page_for_a_paris_address(app, client, token, estimator, caplog):
     # The same estimate, computed directly, is the one shown.
     with app.test_request_context():
         prop, location = parse_estimate_request(
-            {"address": PARIS_ADDRESS, **APARTMENT}, get_geocoder().geocode)
+            {"address": PARIS_ADDRESS, **APARTMENT}, get_geocoder().geocode
+        )
     expected = estimator.estimate(prop, comparables=10)
     for amount in (expected.value, expected.low, expected.high):
         assert euros(amount, 1000).replace("\u202f", " ") in page.text
     assert euros(expected.price_per_m2, 10).replace("\u202f", " ") in page.text
     assert "Fourchette à 80 %" in page.text
     assert expected.model_version in page.text
-    assert {"high": "élevée", "medium": "moyenne", "low": "faible"}[expected.confidence] \
-        in page.text
+    assert {"high": "élevée", "medium": "moyenne", "low": "faible"}[
+        expected.confidence
+    ] in page.text
     assert str(expected.data_until.year) in page.text
     assert location.code_commune.startswith("751")
 
@@ -136,8 +157,7 @@ def test_result_page_for_a_paris_address(app, client, token, estimator, caplog):
 
 
 def test_comparables_csv_export(client, token, estimator, app):
-    page = Page(post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
-                .get_data(as_text=True))
+    page = Page(post_form(client, token, address=PARIS_ADDRESS, **APARTMENT).get_data(as_text=True))
     fields = page.form_fields("/estimation/comparables.csv")
     assert "address" not in fields and {"latitude", "longitude", "csrf_token"} <= set(fields)
     response = client.post("/estimation/comparables.csv", data=fields)
@@ -149,8 +169,9 @@ def test_comparables_csv_export(client, token, estimator, app):
     assert rows
     assert {"date", "price", "price_per_m2", "distance_m", "living_area_m2"} <= set(rows[0])
     with app.test_request_context():
-        prop, _ = parse_estimate_request({k: v for k, v in fields.items()
-                                          if k != "csrf_token"}, get_geocoder().geocode)
+        prop, _ = parse_estimate_request(
+            {k: v for k, v in fields.items() if k != "csrf_token"}, get_geocoder().geocode
+        )
     expected = estimator.estimate(prop, comparables=50).comparables
     assert len(rows) == len(expected)
     assert [float(r["price"]) for r in rows] == pytest.approx([c.price for c in expected])
@@ -158,16 +179,20 @@ def test_comparables_csv_export(client, token, estimator, app):
 
 
 def test_csv_export_requires_the_csrf_token(client):
-    response = client.post("/estimation/comparables.csv", data={
-        "latitude": "48.8556", "longitude": "2.36", **APARTMENT})
+    response = client.post(
+        "/estimation/comparables.csv",
+        data={"latitude": "48.8556", "longitude": "2.36", **APARTMENT},
+    )
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize(
     ("address", "words"),
-    [("3 rue du Dôme 67000 Strasbourg", "Alsace-Moselle"),
-     ("Mamoudzou", "Mayotte"),
-     ("Bordeaux", "pas encore couvert")],
+    [
+        ("3 rue du Dôme 67000 Strasbourg", "Alsace-Moselle"),
+        ("Mamoudzou", "Mayotte"),
+        ("Bordeaux", "pas encore couvert"),
+    ],
 )
 def test_outside_coverage_is_explained_without_a_price(client, token, address, words):
     response = post_form(client, token, address=address, **APARTMENT)
@@ -179,8 +204,9 @@ def test_outside_coverage_is_explained_without_a_price(client, token, address, w
 
 
 def test_address_suggestions(client, token):
-    response = client.post("/adresses/suggestions", data={"q": "12 rue de rivo"},
-                           headers={"X-CSRF-Token": token})
+    response = client.post(
+        "/adresses/suggestions", data={"q": "12 rue de rivo"}, headers={"X-CSRF-Token": token}
+    )
     assert response.status_code == 200
     labels = [s["label"] for s in response.get_json()["suggestions"]]
     assert labels and any("Rivoli" in label for label in labels)
@@ -189,8 +215,12 @@ def test_address_suggestions(client, token):
 
 def test_address_suggestions_are_rate_limited_per_ip(app, client, token):
     app.config["SUGGEST_RATE_LIMIT"] = 2
-    statuses = [client.post("/adresses/suggestions", data={"q": "ri"},
-                            headers={"X-CSRF-Token": token}).status_code for _ in range(3)]
+    statuses = [
+        client.post(
+            "/adresses/suggestions", data={"q": "ri"}, headers={"X-CSRF-Token": token}
+        ).status_code
+        for _ in range(3)
+    ]
     assert statuses == [200, 200, 429]
 
 
@@ -215,8 +245,9 @@ def test_page_weight_without_tiles_is_under_300_kb(client, token):
 
 def test_the_form_is_rate_limited_per_ip_in_french(app, client, token):
     limit = app.config.get("FORM_RATE_LIMIT", 20)
-    statuses = [post_form(client, token, address="", **APARTMENT).status_code
-                for _ in range(limit + 1)]
+    statuses = [
+        post_form(client, token, address="", **APARTMENT).status_code for _ in range(limit + 1)
+    ]
     assert statuses[:limit] == [422] * limit
     assert statuses[-1] == 429
     response = post_form(client, token, address="", **APARTMENT)

@@ -32,8 +32,11 @@ class Page(HTMLParser):
             self._text.append(data)
 
     def find_all(self, tag: str, **attrs) -> list[dict]:
-        return [a for t, a in self.elements
-                if t == tag and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]
+        return [
+            a
+            for t, a in self.elements
+            if t == tag and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
 
     def find(self, tag: str, **attrs) -> dict | None:
         found = self.find_all(tag, **attrs)

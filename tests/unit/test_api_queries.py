@@ -18,11 +18,19 @@ def errors_of(parse, args) -> dict[str, str]:
 
 
 def test_comparables_defaults_and_filters():
-    query = parse_comparables_query(MultiDict({
-        "latitude": "48.85", "longitude": "2.35", "property_type": "apartment",
-        "living_area_min": "30", "living_area_max": "60.5", "rooms_min": "2",
-        "date_from": "2023-01-01",
-    }))
+    query = parse_comparables_query(
+        MultiDict(
+            {
+                "latitude": "48.85",
+                "longitude": "2.35",
+                "property_type": "apartment",
+                "living_area_min": "30",
+                "living_area_max": "60.5",
+                "rooms_min": "2",
+                "date_from": "2023-01-01",
+            }
+        )
+    )
     assert (query.point.latitude, query.point.longitude) == (48.85, 2.35)
     assert query.living_area_range == (30.0, 60.5)
     assert query.rooms_range == (2, None)
@@ -48,14 +56,25 @@ def test_comparables_by_address():
         ({"latitude": "48", "longitude": "2", "radius_m": "1.5"}, {"radius_m": "type"}),
         ({"latitude": "48", "longitude": "2", "radius_m": "99999"}, {"radius_m": "range"}),
         ({"latitude": "48", "longitude": "2", "limit": "0"}, {"limit": "range"}),
-        ({"latitude": "48", "longitude": "2", "property_type": "flat"},
-         {"property_type": "choice"}),
+        (
+            {"latitude": "48", "longitude": "2", "property_type": "flat"},
+            {"property_type": "choice"},
+        ),
         ({"latitude": "48", "longitude": "2", "date_from": "2024-02-30"}, {"date_from": "type"}),
         ({"latitude": "48", "longitude": "2", "date_to": "20240101"}, {"date_to": "type"}),
-        ({"latitude": "48", "longitude": "2", "rooms_min": "4", "rooms_max": "2"},
-         {"rooms_max": "range"}),
-        ({"latitude": "48", "longitude": "2", "date_from": "2024-05-01",
-          "date_to": "2024-01-01"}, {"date_to": "range"}),
+        (
+            {"latitude": "48", "longitude": "2", "rooms_min": "4", "rooms_max": "2"},
+            {"rooms_max": "range"},
+        ),
+        (
+            {
+                "latitude": "48",
+                "longitude": "2",
+                "date_from": "2024-05-01",
+                "date_to": "2024-01-01",
+            },
+            {"date_to": "range"},
+        ),
         ({"latitude": "48", "longitude": "2", "surface": "50"}, {"surface": "unknown"}),
         ({"address": "x" * 201}, {"address": "range"}),
         ({"latitude": "48", "longitude": "2", "rooms_min": " "}, {"rooms_min": "type"}),
@@ -74,15 +93,23 @@ def test_a_parameter_given_twice_is_refused():
 
 
 def test_neighbourhood_query():
-    query = parse_neighbourhood_query(MultiDict({"latitude": "43.6", "longitude": "3.88",
-                                                 "code_commune": "34172", "date": "2024-06-01"}))
+    query = parse_neighbourhood_query(
+        MultiDict(
+            {"latitude": "43.6", "longitude": "3.88", "code_commune": "34172", "date": "2024-06-01"}
+        )
+    )
     assert query.code_commune == "34172" and query.on == date(2024, 6, 1)
-    assert parse_neighbourhood_query(MultiDict({"address": "Ajaccio",
-                                                "code_commune": "2A004"})).code_commune == "2A004"
+    assert (
+        parse_neighbourhood_query(
+            MultiDict({"address": "Ajaccio", "code_commune": "2A004"})
+        ).code_commune
+        == "2A004"
+    )
 
 
 @pytest.mark.parametrize("code", ["3417", "341720", "ABCDE", "٣٤١٧٢", "", " "])
 def test_neighbourhood_refuses_malformed_commune_codes(code):
-    found = errors_of(parse_neighbourhood_query, {"latitude": "43", "longitude": "3",
-                                                  "code_commune": code})
+    found = errors_of(
+        parse_neighbourhood_query, {"latitude": "43", "longitude": "3", "code_commune": code}
+    )
     assert set(found) == {"code_commune"}

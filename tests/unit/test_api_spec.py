@@ -46,8 +46,12 @@ def test_component_schemas_are_valid_json_schemas_and_references_resolve():
 
 def test_only_health_and_the_spec_are_public():
     paths = spec.build_spec()["paths"]
-    public = {(path, method) for path, item in paths.items() for method, op in item.items()
-              if op.get("security") == []}
+    public = {
+        (path, method)
+        for path, item in paths.items()
+        for method, op in item.items()
+        if op.get("security") == []
+    }
     assert public == {("/health", "get"), ("/openapi.json", "get")}
     for path, item in paths.items():
         for method, op in item.items():
@@ -67,7 +71,8 @@ def test_request_schemas_name_the_fields_the_views_accept():
 
 def test_a_property_request_needs_a_place():
     validator = Draft202012Validator(
-        {**spec.PROPERTY_REQUEST, "$defs": {}}, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        {**spec.PROPERTY_REQUEST, "$defs": {}}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     base = {"property_type": "house", "living_area_m2": 80, "rooms": 4}
     assert not validator.is_valid(base)
     assert not validator.is_valid({**base, "latitude": 45})
@@ -82,10 +87,16 @@ def test_the_documented_examples_are_valid_requests():
     from app.geocoding import Location
     from app.requests import parse_estimate_request
 
-    validator = Draft202012Validator(spec.PROPERTY_REQUEST,
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        spec.PROPERTY_REQUEST, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     somewhere = Location(48.8555, 2.3604, "housenumber", "offline-ban")
     for example in spec.PROPERTY_REQUEST["examples"]:
         assert validator.is_valid(example)
-        parse_estimate_request(example, lambda _: somewhere, allowed_fields=ESTIMATE_FIELDS,
-                               typed=True, today=date(2025, 6, 1))
+        parse_estimate_request(
+            example,
+            lambda _: somewhere,
+            allowed_fields=ESTIMATE_FIELDS,
+            typed=True,
+            today=date(2025, 6, 1),
+        )

@@ -15,8 +15,13 @@ from app.geocoding import Geocoder, Location, parse_ban_feature
 RIVOLI = {
     "type": "Feature",
     "geometry": {"type": "Point", "coordinates": [2.35995, 48.855602]},
-    "properties": {"label": "12 Rue de Rivoli 75004 Paris", "score": 0.97,
-                   "type": "housenumber", "citycode": "75104", "postcode": "75004"},
+    "properties": {
+        "label": "12 Rue de Rivoli 75004 Paris",
+        "score": 0.97,
+        "type": "housenumber",
+        "citycode": "75104",
+        "postcode": "75004",
+    },
 }
 
 
@@ -35,9 +40,16 @@ class FakeBan(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        body = b"not json" if FakeBan.mode == "garbage" else json.dumps(
-            {"type": "FeatureCollection",
-             "features": [] if FakeBan.mode == "empty" else [RIVOLI]}).encode()
+        body = (
+            b"not json"
+            if FakeBan.mode == "garbage"
+            else json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [] if FakeBan.mode == "empty" else [RIVOLI],
+                }
+            ).encode()
+        )
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -67,8 +79,11 @@ class StubIndex:
 
     def search(self, query, limit=1, *, prefix=False):
         self.asked.append(query)
-        return [Location(48.86, 2.34, "municipality", "commune-centroid", "75001 Paris",
-                         "75101", "75001")]
+        return [
+            Location(
+                48.86, 2.34, "municipality", "commune-centroid", "75001 Paris", "75101", "75001"
+            )
+        ]
 
 
 def geocoder(url, timeout=0.2):
@@ -80,8 +95,15 @@ def geocoder(url, timeout=0.2):
 def test_api_answer_is_used(ban_url):
     g = geocoder(ban_url)
     found = g.geocode("12 rue de Rivoli Paris")
-    assert found == Location(48.855602, 2.35995, "housenumber", "ban-api",
-                             "12 Rue de Rivoli 75004 Paris", "75104", "75004")
+    assert found == Location(
+        48.855602,
+        2.35995,
+        "housenumber",
+        "ban-api",
+        "12 Rue de Rivoli 75004 Paris",
+        "75104",
+        "75004",
+    )
     assert FakeBan.seen[0]["q"] == ["12 rue de Rivoli Paris"]
     assert FakeBan.seen[0]["autocomplete"] == ["0"]
     assert g.index.asked == []

@@ -35,31 +35,40 @@ def ban_file(shared_data, tmp_path):
 
 def test_rejected_ban_rows_are_counted_by_reason(ban_file):
     index, report = build_index([read_ban(ban_file)], None)
-    assert report["ban"]["75"] == {"rows": 203, "kept": 200, "rejected": {
-        "no_street": 1, "no_coordinates": 1, "coordinates_out_of_bounds": 1}}
+    assert report["ban"]["75"] == {
+        "rows": 203,
+        "kept": 200,
+        "rejected": {"no_street": 1, "no_coordinates": 1, "coordinates_out_of_bounds": 1},
+    }
     assert len(index) == 200
     assert set(index["source"]) == {"ban"} and set(index["departement"]) == {"75"}
     assert index["code_commune"].str.match(r"^751\d\d$").all()
 
 
 def test_dvf_addresses_are_deduplicated_and_skipped_where_ban_exists(ban_file):
-    sales = pd.DataFrame({
-        "address_number": ["7", "7", "3", "1"], "address_suffix": ["B", "B", None, None],
-        "street": ["RUE PASTEUR", "RUE PASTEUR", "RUE PASTEUR", "RUE DE RIVOLI"],
-        "postcode": ["59223", "59223", "59223", "75004"],
-        "code_commune": ["59508", "59508", "59508", "75104"],
-        "commune_name": ["Roncq", "Roncq", "Roncq", "Paris 4e Arrondissement"],
-        "latitude": [50.7500, 50.7502, None, 48.85], "longitude": [3.1200, 3.1202, None, 2.36],
-        "departement": ["59", "59", "59", "75"],
-    })
+    sales = pd.DataFrame(
+        {
+            "address_number": ["7", "7", "3", "1"],
+            "address_suffix": ["B", "B", None, None],
+            "street": ["RUE PASTEUR", "RUE PASTEUR", "RUE PASTEUR", "RUE DE RIVOLI"],
+            "postcode": ["59223", "59223", "59223", "75004"],
+            "code_commune": ["59508", "59508", "59508", "75104"],
+            "commune_name": ["Roncq", "Roncq", "Roncq", "Paris 4e Arrondissement"],
+            "latitude": [50.7500, 50.7502, None, 48.85],
+            "longitude": [3.1200, 3.1202, None, 2.36],
+            "departement": ["59", "59", "59", "75"],
+        }
+    )
     index, report = build_index([read_ban(ban_file)], sales)
     dvf = index[index["source"] == "dvf"]
     assert dvf[["number", "suffix", "street"]].values.tolist() == [["7", "B", "RUE PASTEUR"]]
     assert dvf["latitude"].iloc[0] == pytest.approx(50.7501)
-    assert report["dvf"] == {"sales": 4, "sales_in_ban_departements": 1,
-                             "rejected": {"no_street": 0, "no_coordinates": 1,
-                                          "coordinates_out_of_bounds": 0},
-                             "addresses": 1}
+    assert report["dvf"] == {
+        "sales": 4,
+        "sales_in_ban_departements": 1,
+        "rejected": {"no_street": 0, "no_coordinates": 1, "coordinates_out_of_bounds": 0},
+        "addresses": 1,
+    }
 
 
 def test_cli_writes_the_index_and_its_report(ban_file, tmp_path, runner):

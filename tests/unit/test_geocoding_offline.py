@@ -9,11 +9,17 @@ from app.geocoding import OfflineIndex
 from training.addresses import build_index, read_ban
 from training.communes import build_communes, read_communes_csv
 
-DVF_TO_SALES = {"adresse_numero": "address_number", "adresse_suffixe": "address_suffix",
-                "adresse_nom_voie": "street", "code_postal": "postcode",
-                "code_commune": "code_commune", "nom_commune": "commune_name",
-                "latitude": "latitude", "longitude": "longitude",
-                "code_departement": "departement"}
+DVF_TO_SALES = {
+    "adresse_numero": "address_number",
+    "adresse_suffixe": "address_suffix",
+    "adresse_nom_voie": "street",
+    "code_postal": "postcode",
+    "code_commune": "code_commune",
+    "nom_commune": "commune_name",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "code_departement": "departement",
+}
 
 
 def nord_sales(shared_data, rows: int = 60_000) -> pd.DataFrame:
@@ -30,8 +36,9 @@ def nord_sales(shared_data, rows: int = 60_000) -> pd.DataFrame:
 def tables(shared_data):
     ban = read_ban(shared_data / "ban/adresses-75.csv.gz")
     addresses, report = build_index([ban], nord_sales(shared_data))
-    communes = build_communes(read_communes_csv(
-        shared_data / "communes/communes-cog2024-population2021.csv"))
+    communes = build_communes(
+        read_communes_csv(shared_data / "communes/communes-cog2024-population2021.csv")
+    )
     return addresses, communes, report
 
 
@@ -47,7 +54,8 @@ def test_index_report_counts_every_rejected_row(tables):
     assert dvf["sales"] == 60_000
     assert sum(dvf["rejected"].values()) > 0  # real DVF has rows without coordinates
     assert report["ban"]["75"]["rows"] == report["ban"]["75"]["kept"] + sum(
-        report["ban"]["75"]["rejected"].values())
+        report["ban"]["75"]["rejected"].values()
+    )
 
 
 def test_house_number_in_paris(index):
@@ -86,7 +94,10 @@ def test_dvf_addresses_where_no_ban_file(index):
 def test_commune_alone_gives_its_centroid(index):
     found = index.search("Lille")[0]
     assert (found.precision, found.source, found.code_commune) == (
-        "municipality", "commune-centroid", "59350")
+        "municipality",
+        "commune-centroid",
+        "59350",
+    )
     assert index.search("75011")[0].precision == "postcode"
 
 
@@ -115,4 +126,3 @@ def test_gibberish_is_not_located(index):
 def test_prefix_suggestions(index):
     labels = [loc.label for loc in index.search("12 rue de riv", 5, prefix=True)]
     assert any(label.startswith("12 Rue de Rivoli") for label in labels)
-

@@ -23,15 +23,24 @@ def test_tokens_expand_abbreviations_and_drop_stop_words():
         ("12bis, bd Voltaire", "12", "bis", None, ("boulevard", "voltaire")),
         ("5 ter avenue Foch", "5", "ter", None, ("avenue", "foch")),
         ("007 rue X", "7", None, None, ("rue", "x")),
-        ("rue du 8 mai 1945 59000 Lille", None, None, "59000",
-         ("rue", "8", "mai", "1945", "lille")),
+        (
+            "rue du 8 mai 1945 59000 Lille",
+            None,
+            None,
+            "59000",
+            ("rue", "8", "mai", "1945", "lille"),
+        ),
         ("75011", None, None, "75011", ()),
     ],
 )
 def test_parse_query(query, number, suffix, postcode, words):
     parsed = parse_query(query)
     assert (parsed.number, parsed.suffix, parsed.postcode, parsed.words) == (
-        number, suffix, postcode, words)
+        number,
+        suffix,
+        postcode,
+        words,
+    )
 
 
 def test_street_label_only_rewrites_upper_case_dvf_names():

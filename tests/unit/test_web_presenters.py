@@ -15,8 +15,10 @@ from model.property import FieldError, InvalidProperty, Property
 NB = "\u202f"
 Contribution = namedtuple("Contribution", "feature label euros")
 Comparable = namedtuple(
-    "Comparable", "mutation_id date property_type living_area_m2 rooms land_area_m2 price "
-    "price_per_m2 distance_m latitude longitude street code_commune commune_name")
+    "Comparable",
+    "mutation_id date property_type living_area_m2 rooms land_area_m2 price "
+    "price_per_m2 distance_m latitude longitude street code_commune commune_name",
+)
 
 
 def test_french_numbers_and_amounts():
@@ -32,8 +34,15 @@ def test_french_numbers_and_amounts():
 
 def test_property_errors_get_french_messages():
     try:
-        Property.from_mapping({"property_type": "castle", "living_area_m2": "x", "rooms": 99,
-                               "latitude": 48.8, "longitude": 2.3})
+        Property.from_mapping(
+            {
+                "property_type": "castle",
+                "living_area_m2": "x",
+                "rooms": 99,
+                "latitude": 48.8,
+                "longitude": 2.3,
+            }
+        )
     except InvalidProperty as exc:
         messages = french.field_errors(exc.errors)
     assert messages == {
@@ -41,8 +50,9 @@ def test_property_errors_get_french_messages():
         "living_area_m2": "Saisissez un nombre.",
         "rooms": "Saisissez une valeur entre 1 et 30.",
     }
-    assert french.field_error(FieldError("address", "not_found", "could not be located")) \
-        .startswith("Adresse introuvable")
+    assert french.field_error(
+        FieldError("address", "not_found", "could not be located")
+    ).startswith("Adresse introuvable")
 
 
 def test_outside_coverage_explanations():
@@ -64,19 +74,28 @@ def test_every_departement_missing_from_dvf_is_explained_as_such():
 
 
 def test_explanation_lists_the_largest_contributions_then_the_rest():
-    contributions = [Contribution(f"f{i}", f"Facteur {i}", e)
-                     for i, e in enumerate([100, -5000, 42000, 800, -300, 12000, 50])]
+    contributions = [
+        Contribution(f"f{i}", f"Facteur {i}", e)
+        for i, e in enumerate([100, -5000, 42000, 800, -300, 12000, 50])
+    ]
     shown = explanation(contributions, baseline=250_000, value=299_650)
     assert [line["label"] for line in shown["lines"]] == [
-        "Facteur 2", "Facteur 5", "Facteur 1", "Facteur 3", "Facteur 4"]
+        "Facteur 2",
+        "Facteur 5",
+        "Facteur 1",
+        "Facteur 3",
+        "Facteur 4",
+    ]
     assert shown["lines"][1]["direction"] == "up" and shown["lines"][2]["direction"] == "down"
     assert shown["others"] == f"+200{NB}€" and shown["others_count"] == 2
     assert "diminue l'estimation de 5" in shown["lines"][2]["sentence"]
 
 
 def test_chart_geometry_follows_the_data():
-    history = [{"quarter": f"2023-Q{q}", "median_price_per_m2": p, "sales": n}
-               for q, p, n in [(1, 10_000, 50), (2, 10_500, 100), (3, 9_800, 25), (4, 0, 0)]]
+    history = [
+        {"quarter": f"2023-Q{q}", "median_price_per_m2": p, "sales": n}
+        for q, p, n in [(1, 10_000, 50), (2, 10_500, 100), (3, 9_800, 25), (4, 0, 0)]
+    ]
     chart = build_chart(history)
     assert len(chart.bars) == 3 and len(chart.dots) == 3  # the empty quarter is left out
     heights = [b["h"] for b in chart.bars]
@@ -89,24 +108,56 @@ def test_chart_geometry_follows_the_data():
 
 
 def test_comparables_csv_round_trips():
-    sale = Comparable("2023-123", date(2023, 5, 17), "apartment", 62.0, 3, 0.0, 520_000.0,
-                      8387.1, 41.6, 48.8556, 2.3599, "12 RUE DE RIVOLI", "75104",
-                      "Paris 4e Arrondissement")
+    sale = Comparable(
+        "2023-123",
+        date(2023, 5, 17),
+        "apartment",
+        62.0,
+        3,
+        0.0,
+        520_000.0,
+        8387.1,
+        41.6,
+        48.8556,
+        2.3599,
+        "12 RUE DE RIVOLI",
+        "75104",
+        "Paris 4e Arrondissement",
+    )
     rows = list(csv.DictReader(io.StringIO(comparables_csv([sale]))))
-    assert rows == [{
-        "date": "2023-05-17", "property_type": "apartment", "living_area_m2": "62",
-        "rooms": "3", "land_area_m2": "0", "price": "520000", "price_per_m2": "8387",
-        "distance_m": "42", "street": "12 RUE DE RIVOLI", "code_commune": "75104",
-        "commune_name": "Paris 4e Arrondissement", "latitude": "48.855600",
-        "longitude": "2.359900", "mutation_id": "2023-123"}]
+    assert rows == [
+        {
+            "date": "2023-05-17",
+            "property_type": "apartment",
+            "living_area_m2": "62",
+            "rooms": "3",
+            "land_area_m2": "0",
+            "price": "520000",
+            "price_per_m2": "8387",
+            "distance_m": "42",
+            "street": "12 RUE DE RIVOLI",
+            "code_commune": "75104",
+            "commune_name": "Paris 4e Arrondissement",
+            "latitude": "48.855600",
+            "longitude": "2.359900",
+            "mutation_id": "2023-123",
+        }
+    ]
 
 
 def test_tranquillity_panel_says_unknown_rather_than_zero():
     summary = {
         "incidents": {
-            "burglary": {"label": "Cambriolages de logement", "unit": "pour 1000 logements",
-                         "rate": 7.04, "year": 2023, "ratio_to_departement": 1.5,
-                         "departement_rate": 4.6, "trend_5y_pct": -21.0, "percentile": 88},
+            "burglary": {
+                "label": "Cambriolages de logement",
+                "unit": "pour 1000 logements",
+                "rate": 7.04,
+                "year": 2023,
+                "ratio_to_departement": 1.5,
+                "departement_rate": 4.6,
+                "trend_5y_pct": -21.0,
+                "percentile": 88,
+            },
             "damage": {"label": "Destructions", "unit": "pour 1000 habitants", "rate": None},
         },
         "cameras": {"covered": False, "within_250m": None},
@@ -124,9 +175,20 @@ def test_tranquillity_panel_says_unknown_rather_than_zero():
 
 
 def test_paris_is_compared_with_france_not_with_itself():
-    summary = {"departement": "75", "incidents": {"burglary": {
-        "label": "Cambriolages", "unit": "pour 1000 logements", "rate": 7.0, "year": 2021,
-        "ratio_to_departement": 1.0, "departement_rate": 7.0, "france_rate": 5.0}}}
+    summary = {
+        "departement": "75",
+        "incidents": {
+            "burglary": {
+                "label": "Cambriolages",
+                "unit": "pour 1000 logements",
+                "rate": 7.0,
+                "year": 2021,
+                "ratio_to_departement": 1.0,
+                "departement_rate": 7.0,
+                "france_rate": 5.0,
+            }
+        },
+    }
     group = tranquillity_panel(summary)["groups"][0]
     assert group["comparison"] == "supérieur à la moyenne nationale"
     assert group["departement_rate"] is None and group["france_rate"] == "5,0"
