@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by its folder, so that `pytest -m unit` runs the unit tests."""
+    for item in items:
+        layer = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if layer in LAYERS:
+            item.add_marker(getattr(pytest.mark, layer))
 
 
 @pytest.fixture(scope="session")
@@ -49,12 +58,21 @@ def model_home(shared_data, tmp_path_factory) -> Path:
     return home
 
 
-@pytest.fixture(scope="session")
-def app(model_home):
-    """The real app serving the small real model built by `model_home`."""
+@pytest.fixture(scope="module")
+def app(model_home, tmp_path_factory):
+    """The real app serving the small real model built by `model_home`, with a database of
+    its own per test module: API keys, rate-limit windows and the usage log start empty."""
     from app import create_app
 
-    return create_app({"HOME": str(model_home), "TESTING": True, "GEOCODER_URL": ""})
+    database = tmp_path_factory.mktemp("app-db") / "immoval.sqlite3"
+    return create_app(
+        {
+            "HOME": str(model_home),
+            "TESTING": True,
+            "GEOCODER_URL": "",
+            "DATABASE_URL": f"sqlite:///{database}",
+        }
+    )
 
 
 @pytest.fixture()

@@ -11,39 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from model.geography import NOT_IN_DVF
+from model.geography import (
+    DEPARTEMENT_NAMES,
+    DVF_DEPARTEMENTS,
+    NOT_IN_DVF,
+    departement_label,
+    departement_slug,
+)
 from model.settings import DEFAULT_DEPARTEMENTS
 
 GROUPS = ("dvf", "ssmsi", "cameras", "communes", "ban", "iris")
 
 # Code → name as in the IGN/INSEE file names (the mirror's contours use the same slugs).
-DEPARTEMENTS = {
-    "01": "ain", "02": "aisne", "03": "allier", "04": "alpes-de-haute-provence",
-    "05": "hautes-alpes", "06": "alpes-maritimes", "07": "ardeche", "08": "ardennes",
-    "09": "ariege", "10": "aube", "11": "aude", "12": "aveyron", "13": "bouches-du-rhone",
-    "14": "calvados", "15": "cantal", "16": "charente", "17": "charente-maritime",
-    "18": "cher", "19": "correze", "21": "cote-d-or", "22": "cotes-d-armor", "23": "creuse",
-    "24": "dordogne", "25": "doubs", "26": "drome", "27": "eure", "28": "eure-et-loir",
-    "29": "finistere", "2A": "corse-du-sud", "2B": "haute-corse", "30": "gard",
-    "31": "haute-garonne", "32": "gers", "33": "gironde", "34": "herault",
-    "35": "ille-et-vilaine", "36": "indre", "37": "indre-et-loire", "38": "isere",
-    "39": "jura", "40": "landes", "41": "loir-et-cher", "42": "loire", "43": "haute-loire",
-    "44": "loire-atlantique", "45": "loiret", "46": "lot", "47": "lot-et-garonne",
-    "48": "lozere", "49": "maine-et-loire", "50": "manche", "51": "marne",
-    "52": "haute-marne", "53": "mayenne", "54": "meurthe-et-moselle", "55": "meuse",
-    "56": "morbihan", "57": "moselle", "58": "nievre", "59": "nord", "60": "oise",
-    "61": "orne", "62": "pas-de-calais", "63": "puy-de-dome", "64": "pyrenees-atlantiques",
-    "65": "hautes-pyrenees", "66": "pyrenees-orientales", "67": "bas-rhin", "68": "haut-rhin",
-    "69": "rhone", "70": "haute-saone", "71": "saone-et-loire", "72": "sarthe",
-    "73": "savoie", "74": "haute-savoie", "75": "paris", "76": "seine-maritime",
-    "77": "seine-et-marne", "78": "yvelines", "79": "deux-sevres", "80": "somme",
-    "81": "tarn", "82": "tarn-et-garonne", "83": "var", "84": "vaucluse", "85": "vendee",
-    "86": "vienne", "87": "haute-vienne", "88": "vosges", "89": "yonne",
-    "90": "territoire-de-belfort", "91": "essonne", "92": "hauts-de-seine",
-    "93": "seine-saint-denis", "94": "val-de-marne", "95": "val-d-oise",
-    "971": "guadeloupe", "972": "martinique", "973": "guyane", "974": "la-reunion",
-    "976": "mayotte",
-}  # fmt: skip
+DEPARTEMENTS = {code: departement_slug(code) for code in DEPARTEMENT_NAMES}
 
 DVF_FIRST_YEAR = 2014
 # The official geo-DVF window is five years (refreshed in April and October).
@@ -458,9 +438,12 @@ def catalogue(departements: list[str], years: list[int], groups: list[str]) -> l
 
 
 def parse_departements(text: str | None, groups: list[str]) -> list[str]:
-    """Département codes from "34,59,75"; raises ValueError naming the valid codes."""
+    """Département codes from "34,59,75", or "all" (every département DVF publishes);
+    raises ValueError naming the valid codes."""
     if not text or not text.strip():
         return list(DEFAULT_DEPARTEMENTS)
+    if text.strip().lower() == "all":
+        return list(DVF_DEPARTEMENTS)
     codes = []
     for raw in text.split(","):
         code = raw.strip().upper()
@@ -479,8 +462,9 @@ def parse_departements(text: str | None, groups: list[str]) -> list[str]:
     uncovered = [code for code in codes if code in NOT_IN_DVF]
     if uncovered and "dvf" in groups:
         reasons = "; ".join(f"{code}: {NOT_IN_DVF[code]}" for code in uncovered)
+        names = ", ".join(departement_label(code) for code in uncovered)
         raise ValueError(
-            f"no property sales are published for {', '.join(uncovered)} ({reasons}). "
+            f"no property sales are published for {names} ({reasons}). "
             "immoval cannot estimate there; leave them out, or fetch other sources with "
             "--only (e.g. --only communes,ban)."
         )

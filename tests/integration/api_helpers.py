@@ -22,14 +22,21 @@ PLACES = {
 STRASBOURG = (48.5734, 7.7521)  # Bas-Rhin: Alsace-Moselle is not in DVF
 
 
-def create_key(home: Path, name: str = "Agence de test", rate_limit: int | None = None) -> str:
-    """A key created by `immoval apikeys create`, as an operator would."""
+def create_key(
+    home: Path,
+    name: str = "Agence de test",
+    rate_limit: int | None = None,
+    database_url: str | None = None,
+) -> str:
+    """A key created by `immoval apikeys create`, as an operator would (in the app's own
+    database when `database_url` is given, as `IMMOVAL_DATABASE_URL` says in production)."""
     from training.cli import main
 
     args = ["--home", str(home), "apikeys", "create", "--name", name]
     if rate_limit is not None:
         args += ["--rate-limit", str(rate_limit)]
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    env = {"IMMOVAL_DATABASE_URL": database_url} if database_url else None
+    result = CliRunner().invoke(main, args, catch_exceptions=False, env=env)
     assert result.exit_code == 0, result.output
     return result.stdout.strip().splitlines()[-1]
 

@@ -17,7 +17,12 @@ from tests.integration.api_helpers import (
 
 @pytest.fixture(scope="module")
 def key(app, model_home):
-    return create_key(model_home, "Agence des tests d'intégration", rate_limit=100_000)
+    return create_key(
+        model_home,
+        "Agence des tests d'intégration",
+        rate_limit=100_000,
+        database_url=app.config["DATABASE_URL"],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -90,7 +90,8 @@ def test_cameras_merged_and_coverage(reference, shared_data):
     # Each row of a list becomes a camera or is reported with a reason, never dropped.
     for name in ("annexe1-prefecture", "annexe2-ville"):
         name = f"paris-videoprotection-2019-{name}.csv"
-        rows = sum(1 for _ in open(shared_data / "cameras" / name, encoding="utf-8")) - 1
+        with open(shared_data / "cameras" / name, encoding="utf-8") as lines:
+            rows = sum(1 for _ in lines) - 1
         rejected = report["cameras"]["rejected"][name]["rows"]
         assert report["cameras"]["files"][name] + rejected == rows
 

@@ -6,8 +6,11 @@ import pandas as pd
 import pytest
 
 from model.geography import (
+    DVF_DEPARTEMENTS,
     NOT_IN_DVF,
+    departement_label,
     departement_of,
+    departement_slug,
     departements_of,
     statistics_commune,
     statistics_communes,
@@ -58,3 +61,18 @@ def test_a_column_with_missing_codes_keeps_them_missing():
 def test_departements_outside_dvf_say_why():
     assert set(NOT_IN_DVF) == {"57", "67", "68", "976"}
     assert all(reason.strip() for reason in NOT_IN_DVF.values())
+
+
+def test_every_departement_dvf_publishes():
+    assert len(DVF_DEPARTEMENTS) == 97  # 96 metropolitan − Alsace-Moselle + 4 overseas
+    assert {"2A", "2B", "971", "972", "973", "974"} <= set(DVF_DEPARTEMENTS)
+    assert not set(DVF_DEPARTEMENTS) & set(NOT_IN_DVF) and "20" not in DVF_DEPARTEMENTS
+
+
+def test_names_and_file_slugs():
+    assert departement_label("28") == "Eure-et-Loir (28)"
+    assert departement_label("974") == "La Réunion (974)"
+    assert departement_label("99") == "99"
+    assert (
+        departement_slug("21") == "cote-d-or" and departement_slug("90") == "territoire-de-belfort"
+    )
