@@ -8,7 +8,7 @@ show about one place, from the same look-ups.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ class Tranquillity:
         self.sources = sources or {}
         self.camera_count = self.cameras.count
         # The commune part of a summary depends on (code, year) only: computed once per pair.
-        self._incidents = lru_cache(maxsize=4096)(self._incidents_of)
+        self._incidents = lru_cache(maxsize=4096)(partial(incident_figures, self.incidents))
 
     @classmethod
     def load(cls, reference_dir: str | Path) -> Tranquillity:
@@ -80,6 +80,3 @@ class Tranquillity:
             cameras=camera_counts(point, code in self.cameras.covered),
             sources=self.sources.get("sources", []),
         )
-
-    def _incidents_of(self, code: str, dated: bool, year: int):
-        return incident_figures(self.incidents, code, dated, year)
