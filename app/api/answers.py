@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.geocoding import Location
+from app.labels.tranquillity import describe_tranquillity
 from model.property import FieldError, Property
 
 
@@ -133,7 +134,7 @@ def estimate_parts(estimate, prop: Property, location: Location) -> dict:
             ],
         },
         "comparables": [comparable_answer(c) for c in (estimate.comparables or ())],
-        "tranquillity": jsonable(estimate.tranquillity),
+        "tranquillity": jsonable(describe_tranquillity(estimate.tranquillity)),
         "location": location_answer(location),
         "property": property_answer(prop),
     }

@@ -12,6 +12,7 @@ from app.api import access, answers, bp, spec
 from app.api.queries import PointQuery, parse_comparables_query, parse_neighbourhood_query
 from app.errors import error_response
 from app.geocoding import Location, get_geocoder
+from app.labels.tranquillity import describe_tranquillity
 from app.model_store import ModelUnavailable, get_estimator
 from app.requests import ESTIMATE_FIELDS, parse_estimate_request
 from model.estimator import OutsideCoverage
@@ -212,6 +213,7 @@ def get_neighbourhood():
         history = estimator.market_history(code) if code else []
     except OutsideCoverage as exc:
         return _outside_response(exc)
+    summary = summary | {"tranquillity": describe_tranquillity(summary["tranquillity"])}
     return jsonify(
         {
             "location": answers.location_answer(location),

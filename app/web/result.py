@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import date
 
+from app.labels.tranquillity import describe_tranquillity
 from app.web import french
 from app.web.chart import build_chart
 
@@ -119,67 +121,76 @@ def _plain(value, digits: int | None = None):
     return value
 
 
-def tranquillity_panel(summary: dict | None) -> dict | None:
-    """Incident groups, cameras and sources ready to display; None when unknown."""
+def tranquillity_panel(summary: Mapping | None) -> dict | None:
+    """Incident groups, cameras and sources ready to display; None when unknown.
+
+    `summary` is the tranquillity object the API answers (`describe_tranquillity`).
+    """
     if not summary:
         return None
-    groups = []
     # Paris is a département of one commune: comparing it with itself says nothing.
     whole_departement = summary.get("departement") == "75"
-    for key, g in (summary.get("incidents") or {}).items():
-        rate = g.get("rate")
-        ratio = g.get("ratio_to_departement")
-        scope = "du département"
-        if whole_departement:
-            france = g.get("france_rate")
-            ratio = rate / france if rate is not None and france else None
-            scope = "nationale"
-        trend = g.get("trend_5y_pct")
-        groups.append(
-            {
-                "key": key,
-                "label": g.get("label", key),
-                "known": rate is not None,
-                "rate": french.number(rate, 1) if rate is not None else None,
-                "unit": g.get("unit", ""),
-                "year": g.get("year"),
-                "departement_rate": french.number(g["departement_rate"], 1)
-                if g.get("departement_rate") is not None and not whole_departement
-                else None,
-                "comparison": _comparison(ratio, scope),
-                "france_rate": french.number(g["france_rate"], 1)
-                if g.get("france_rate") is not None
-                else None,
-                "percentile": french.number(g["percentile"])
-                if g.get("percentile") is not None
-                else None,
-                "trend": _trend(trend),
-            }
-        )
-    cameras = summary.get("cameras") or {}
+    groups = [
+        _incident_group(key, g, whole_departement)
+        for key, g in (summary.get("incidents") or {}).items()
+    ]
+    return {
+        "groups": groups,
+        "cameras": _cameras_text(summary.get("cameras") or {}),
+        "sources": [_source_line(s) for s in summary.get("sources") or []],
+    }
+
+
+def _incident_group(key: str, g: Mapping, whole_departement: bool) -> dict:
+    """One incident group of the panel: its rate and how it compares."""
+    rate = g.get("rate")
+    ratio = g.get("ratio_to_departement")
+    scope = "du département"
+    if whole_departement:
+        france = g.get("france_rate")
+        ratio = rate / france if rate is not None and france else None
+        scope = "nationale"
+    return {
+        "key": key,
+        "label": g.get("label", key),
+        "known": rate is not None,
+        "rate": french.number(rate, 1) if rate is not None else None,
+        "unit": g.get("unit", ""),
+        "year": g.get("year"),
+        "departement_rate": french.number(g["departement_rate"], 1)
+        if g.get("departement_rate") is not None and not whole_departement
+        else None,
+        "comparison": _comparison(ratio, scope),
+        "france_rate": french.number(g["france_rate"], 1)
+        if g.get("france_rate") is not None
+        else None,
+        "percentile": french.number(g["percentile"]) if g.get("percentile") is not None else None,
+        "trend": _trend(g.get("trend_5y_pct")),
+    }
+
+
+def _cameras_text(cameras: Mapping) -> str | None:
+    """How many cameras are listed within 250 m; None when not known here."""
     within = cameras.get("within_250m")
     if not cameras.get("covered") or within is None:
-        camera_text = None
-    elif within == 0:
-        camera_text = "Aucune caméra recensée à moins de 250 m."
-    else:
-        camera_text = (
-            f"{within} caméra{'s' if within > 1 else ''} recensée"
-            f"{'s' if within > 1 else ''} à moins de 250 m."
-        )
-    sources = []
-    for s in summary.get("sources") or []:
-        if isinstance(s, str):
-            sources.append(s)
-            continue
-        years = s.get("years")
-        span = ""
-        if isinstance(years, list | tuple) and years:
-            span = f" ({years[0]}–{years[-1]})" if years[0] != years[-1] else f" ({years[0]})"
-        elif years:
-            span = f" ({years})"
-        sources.append(f"{s.get('name', '')}{span}")
-    return {"groups": groups, "cameras": camera_text, "sources": sources}
+        return None
+    if within == 0:
+        return "Aucune caméra recensée à moins de 250 m."
+    plural = "s" if within > 1 else ""
+    return f"{within} caméra{plural} recensée{plural} à moins de 250 m."
+
+
+def _source_line(source) -> str:
+    """A source as cited under the panel: its name and the years it covers."""
+    if isinstance(source, str):
+        return source
+    years = source.get("years")
+    span = ""
+    if isinstance(years, list | tuple) and years:
+        span = f" ({years[0]}–{years[-1]})" if years[0] != years[-1] else f" ({years[0]})"
+    elif years:
+        span = f" ({years})"
+    return f"{source.get('name', '')}{span}"
 
 
 def _comparison(ratio: float | None, scope: str = "du département") -> str | None:
@@ -219,7 +230,7 @@ def result_view(estimate, location, history: list[dict], prop) -> dict:
         "model_version": estimate.model_version,
         "explanation": explanation(estimate.contributions, estimate.baseline, estimate.value),
         "comparables": comparable_rows(estimate.comparables),
-        "tranquillity": tranquillity_panel(estimate.tranquillity),
+        "tranquillity": tranquillity_panel(describe_tranquillity(estimate.tranquillity)),
         "chart": build_chart(history or []),
         "place": {
             "label": location.label,

@@ -158,7 +158,7 @@ def test_addresses_are_not_logged(ban_url, caplog):
     with caplog.at_level("INFO"):
         g.geocode("12 rue de Rivoli Paris")
         FakeBan.mode = "error"
-        g._api_down_until = 0
+        g.ban.down_until = 0
         g.geocode("12 rue de Rivoli Paris")
     assert caplog.records
     assert all("Rivoli" not in r.getMessage() for r in caplog.records)

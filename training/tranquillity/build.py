@@ -14,12 +14,11 @@ import pandas as pd
 from model.geography import departements_of
 from model.settings import Layout
 from model.tranquillity import FEATURES, GROUPS, Tranquillity
+from model.tranquillity.tables import RATE_COLUMNS
 from training.tranquillity import cameras as cam
 from training.tranquillity import ssmsi
 from training.tranquillity.crossings import StreetIndex
 from training.tranquillity.ssmsi import Read
-
-RATE_COLUMNS = [f"{g}_rate" for g in GROUPS]
 
 
 @dataclass(frozen=True)
