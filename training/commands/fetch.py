@@ -114,7 +114,7 @@ def run_fetch(
         + (f"; DVF {describe_years(year_list)}" if "dvf" in groups and year_list else "")
         + ")"
     )
-    progress = Progress(len(items))
+    progress = Progress(len(items), echo=click.echo)
     try:
         summary = fetch_all(items, settings, progress, session)
     finally:
