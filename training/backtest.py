@@ -118,8 +118,7 @@ class Backtest:
             "train_until": self.train_until,
             "results": jsonable(self.results),
             "notes": list(self.notes),
-            # The table itself: bundle.write_bundle writes it as its repr (str).
-            "calibration_quantiles": self.calibration_ranges,
+            "calibration_quantiles": self.calibration_ranges.to_dict(),
         }
 
 

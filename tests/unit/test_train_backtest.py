@@ -75,6 +75,8 @@ def test_backtest_fields_and_its_metadata_entry():
     overall = entry["results"]["model"]["overall"]
     assert overall == {"mdape": 0.12, "cod": None} and type(overall["mdape"]) is float
     assert entry["notes"] == ["a note"]
+    # Model A's ranges in their JSON form, as the final ones under metadata["ranges"].
+    assert entry["calibration_quantiles"] == _ranges().to_dict()
 
 
 def test_commune_median_falls_back_to_the_departement():
