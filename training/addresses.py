@@ -13,7 +13,6 @@ import logging
 import os
 from pathlib import Path
 
-import click
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -21,7 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from model.geography import departements_of
-from model.settings import Layout, layout
+from model.settings import Layout
 from training.fetch.manifest import write_atomic
 
 log = logging.getLogger(__name__)
@@ -181,12 +180,3 @@ def write_addresses(sales: pd.DataFrame | None, paths: Layout) -> dict:
     )
     log.info("address index: %s rows -> %s", len(index), target)
     return report
-
-
-@click.command("addresses")
-@click.pass_obj
-def addresses(obj) -> None:
-    """Rebuild the offline address index (fetched BAN files + addresses of prepared sales)."""
-    paths = layout((obj or {}).get("home"))
-    report = write_addresses(read_sales_addresses(paths.prepared / "sales"), paths)
-    click.echo(json.dumps(report, indent=1, ensure_ascii=False))

@@ -1,4 +1,4 @@
-"""The `immoval` command line: one subcommand per pipeline step."""
+"""The `immoval` command line: one subcommand per pipeline step (see `training.commands`)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from importlib.metadata import entry_points
 
 import click
 
-from model.settings import DEFAULT_HOME
+from model.settings import DEFAULT_HOME, layout
+from training.commands.context import Pipeline
 
 # name -> "module:attribute". A command's module is imported only when that command runs
 # (or help lists it): `immoval fetch` must not pay for geopandas or lightgbm.
 PIPELINE_COMMANDS = {
-    "up": "training.up:up",
-    "fetch": "training.fetch.command:fetch",
-    "prepare": "training.prepare:prepare",
-    "addresses": "training.addresses:addresses",
-    "train": "training.train:train",
-    "models": "training.train:models",
-    "promote": "training.train:promote",
-    "predict": "training.predict:predict",
+    "up": "training.commands.up:up",
+    "fetch": "training.commands.fetch:fetch",
+    "prepare": "training.commands.prepare:prepare",
+    "addresses": "training.commands.prepare:addresses",
+    "train": "training.commands.train:train",
+    "models": "training.commands.models:models",
+    "promote": "training.commands.models:promote",
+    "predict": "training.commands.predict:predict",
 }
 
 
@@ -64,4 +65,4 @@ class LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, home: str) -> None:
     """immoval: estimate French home prices from open data."""
-    ctx.obj = {"home": home}
+    ctx.obj = Pipeline(layout(home))

@@ -186,10 +186,24 @@ def write_plots(
     import matplotlib.pyplot as plt
 
     folder.mkdir(parents=True, exist_ok=True)
-    names = []
+    cells = pd.DataFrame(results["model"]["by_departement_type"])
+    plots = {
+        "ratio_by_price_decile.png": (lambda ax: _ratio_by_decile(ax, results), (7, 4)),
+        "error_by_departement_type.png": (lambda ax: _error_by_cell(ax, cells), (7, 4)),
+        "range_coverage.png": (lambda ax: _coverage_by_cell(ax, cells), (7, 4)),
+        "feature_importance.png": (lambda ax: _importance(ax, importance), (7, 6)),
+    }
+    for name, (draw, size) in plots.items():
+        fig, ax = plt.subplots(figsize=size)
+        draw(ax)
+        fig.tight_layout()
+        fig.savefig(folder / name, dpi=90)
+        plt.close(fig)
+    return list(plots)
 
+
+def _ratio_by_decile(ax, results: Mapping) -> None:
     deciles = pd.DataFrame(results["model"]["by_price_decile"])
-    fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(deciles["decile"], deciles["median_ratio"], marker="o", label="modèle")
     for other in ("commune_median", "attributes_lightgbm"):
         if other in results:
@@ -202,45 +216,34 @@ def write_plots(
         title="Ratio par décile de prix",
     )
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(folder / "ratio_by_price_decile.png", dpi=90)
-    plt.close(fig)
-    names.append("ratio_by_price_decile.png")
 
-    cells = pd.DataFrame(results["model"]["by_departement_type"])
-    labels = cells["departement"] + " " + cells["property_type"]
-    fig, ax = plt.subplots(figsize=(7, 4))
+
+def _cell_labels(cells: pd.DataFrame) -> pd.Series:
+    return cells["departement"] + " " + cells["property_type"]
+
+
+def _error_by_cell(ax, cells: pd.DataFrame) -> None:
     x = np.arange(len(cells))
     ax.bar(x - 0.2, 100 * cells["mdape"], width=0.4, label="MdAPE")
     ax.bar(x + 0.2, 100 * (1 - cells["pe20"]), width=0.4, label="part hors ±20 %")
-    ax.set_xticks(x, labels, rotation=30)
+    ax.set_xticks(x, _cell_labels(cells), rotation=30)
     ax.set(ylabel="%", title="Erreur par département × type")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(folder / "error_by_departement_type.png", dpi=90)
-    plt.close(fig)
-    names.append("error_by_departement_type.png")
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+
+def _coverage_by_cell(ax, cells: pd.DataFrame) -> None:
+    x = np.arange(len(cells))
     ax.bar(x, 100 * cells["coverage"].astype(float))
     ax.axhline(80, color="black", lw=0.8)
     ax.axhspan(75, 85, color="green", alpha=0.1)
-    ax.set_xticks(x, labels, rotation=30)
+    ax.set_xticks(x, _cell_labels(cells), rotation=30)
     ax.set(ylabel="% des ventes dans la fourchette", title="Couverture de la fourchette à 80 %")
-    fig.tight_layout()
-    fig.savefig(folder / "range_coverage.png", dpi=90)
-    plt.close(fig)
-    names.append("range_coverage.png")
 
+
+def _importance(ax, importance: pd.DataFrame) -> None:
     top = importance.sort_values("gain", ascending=True).tail(25)
-    fig, ax = plt.subplots(figsize=(7, 6))
     ax.barh(top["feature"], top["gain"] / top["gain"].sum() * 100)
     ax.set(xlabel="part du gain (%)", title="Importance des variables")
-    fig.tight_layout()
-    fig.savefig(folder / "feature_importance.png", dpi=90)
-    plt.close(fig)
-    names.append("feature_importance.png")
-    return names
 
 
 def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:

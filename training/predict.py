@@ -1,4 +1,4 @@
-"""`immoval predict`: estimates for a CSV of homes described with DVF column names.
+"""`immoval predict`'s core: estimates for a CSV of homes described with DVF column names.
 
 Every input row comes out, in order, with all its columns unchanged, plus `estimate`,
 `estimate_low`, `estimate_high`, `price_per_m2`, `model_version` and `error` (empty when
@@ -12,11 +12,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import click
-
 from model.property import InvalidProperty, Property
-from model.registry import read_champion
-from model.settings import layout as make_layout
+from training.errors import PipelineError
 
 OUTPUT_COLUMNS = (
     "estimate",
@@ -142,14 +139,14 @@ def run_predict(estimator, source: Path, target: Path) -> dict[str, int]:
         reader = csv.reader(inp, dialect)
         header = next(reader, None)
         if header is None:
-            raise click.ClickException(f"{source} is empty")
+            raise PipelineError(f"{source} is empty")
         header = [h.strip() for h in header]
         missing = [c for c in REQUIRED if c not in header]
         if missing:
-            raise click.ClickException(f"{source}: missing column(s) {', '.join(missing)}")
+            raise PipelineError(f"{source}: missing column(s) {', '.join(missing)}")
         clash = [c for c in OUTPUT_COLUMNS if c in header]
         if clash:
-            raise click.ClickException(f"{source}: already has output column(s) {', '.join(clash)}")
+            raise PipelineError(f"{source}: already has output column(s) {', '.join(clash)}")
         try:
             with open(staging, "w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out, dialect)
@@ -163,26 +160,3 @@ def run_predict(estimator, source: Path, target: Path) -> dict[str, int]:
             if staging.exists():
                 staging.unlink()
     return counts
-
-
-@click.command()
-@click.option("--input", "source", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--output", "target", required=True, type=click.Path(dir_okay=False))
-@click.option("--model", "version", default=None, help="Model version (default: the champion).")
-@click.pass_context
-def predict(ctx, source, target, version) -> None:
-    """Estimate every home of a CSV with DVF column names."""
-    from model.estimator import Estimator
-
-    models_dir = make_layout((ctx.obj or {}).get("home")).models
-    version = version or read_champion(models_dir)
-    if version is None:
-        raise click.ClickException("no champion model: run `immoval train` first")
-    if not (models_dir / version / "metadata.json").is_file():
-        raise click.ClickException(f"no model version {version!r} in {models_dir}")
-    estimator = Estimator.load(models_dir / version)
-    counts = run_predict(estimator, Path(source), Path(target))
-    click.echo(
-        f"{counts['rows']} rows: {counts['estimated']} estimated, {counts['errors']} "
-        f"with an error (see the `error` column) → {target} (model {version})"
-    )

@@ -1,4 +1,4 @@
-"""`immoval prepare`: raw DVF files -> the sales table, the cleaning report and references.
+"""`immoval prepare`'s core: raw DVF files -> the sales table, the cleaning report, references.
 
 A sequence of steps, each a function; enrichment steps (tranquillity features, address
 index) are one-line additions at the marked place in `run_prepare`.
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -21,11 +20,11 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from model.settings import Layout
-from model.settings import layout as make_layout
 from training import cleaning
 from training.addresses import write_addresses
 from training.communes import build_communes, communes_table, read_communes
 from training.dvf import REJECTED_COLUMNS, DvfLayoutError, read_geo_dvf, read_raw_dgfip
+from training.errors import PipelineError
 from training.fetch.manifest import sha256_of, write_atomic
 from training.outliers import flag_outliers
 from training.sales import SALES_COLUMNS, single_home_sales, summarise_mutations
@@ -162,7 +161,7 @@ def build_sales(raw: Path, progress: bool = False) -> Prepared:
     covered: set[tuple[str, int]] = set()
     files = dvf_files(raw)
     if not files:
-        raise click.ClickException(f"no DVF file under {raw} (expected {GEO_DVF_GLOB})")
+        raise PipelineError(f"no DVF file under {raw} (expected {GEO_DVF_GLOB})")
     for kind, path in tqdm(files, desc="Reading DVF", unit="file", disable=not progress):
         rows, lines = read_dvf_file(kind, path, raw)
         bad_lines.append(lines)
@@ -282,10 +281,15 @@ def read_sales(layout: Layout | Path, departements: list[str] | None = None) -> 
 
 def run_prepare(layout: Layout, force: bool = False, progress: bool = False) -> Prepared | None:
     """The whole step; None when the inputs have not changed since the last run."""
+    if not layout.raw.is_dir():
+        raise PipelineError(f"{layout.raw} does not exist: run `immoval fetch` first")
     inputs = checksum_inputs(layout.raw)
     if not force and is_up_to_date(layout, inputs):
         return None
-    prepared = build_sales(layout.raw, progress=progress)
+    try:
+        prepared = build_sales(layout.raw, progress=progress)
+    except DvfLayoutError as error:
+        raise PipelineError(str(error)) from error
     sales = flag_outliers(prepared.sales)
     write_communes(layout)
     # --- enrichment steps: each adds columns to `sales` or writes into layout.reference ---
@@ -298,26 +302,3 @@ def run_prepare(layout: Layout, force: bool = False, progress: bool = False) -> 
     write_cleaning_report(prepared, layout)
     write_manifest(layout, inputs, prepared)
     return prepared
-
-
-@click.command()
-@click.option("--force", is_flag=True, help="Prepare again even if the inputs are unchanged.")
-@click.pass_context
-def prepare(ctx: click.Context, force: bool) -> None:
-    """Build the sales table and the cleaning report from the raw files."""
-    layout = make_layout((ctx.obj or {}).get("home"))
-    if not layout.raw.is_dir():
-        raise click.ClickException(f"{layout.raw} does not exist: run `immoval fetch` first")
-    try:
-        prepared = run_prepare(layout, force=force, progress=True)
-    except DvfLayoutError as error:
-        raise click.ClickException(str(error)) from error
-    if prepared is None:
-        click.echo("Inputs unchanged since the last prepare: nothing to do (use --force).")
-        return
-    click.echo(cleaning.report_table(prepared.counts))
-    click.echo(
-        f"{len(prepared.sales)} sales written to {layout.prepared / 'sales'}; "
-        f"{len(prepared.rejected)} rejected rows listed in "
-        f"{layout.prepared / 'cleaning_report.json'}"
-    )

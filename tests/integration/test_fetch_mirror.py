@@ -320,7 +320,7 @@ def test_immoval_source_environment_and_invocation_without_option_parsing(
     shared_data, tmp_path, monkeypatch
 ):
     """`immoval up` calls fetch with ctx.invoke: defaults and IMMOVAL_SOURCE must still apply."""
-    from training.fetch import fetch
+    from training.commands.fetch import fetch
 
     monkeypatch.setenv("IMMOVAL_SOURCE", str(shared_data))
 

@@ -1,5 +1,4 @@
-"""Fetching the raw data: transport, verification, manifest and the `immoval fetch` command."""
+"""Fetching the raw data: transport, verification, manifest and the run over a catalogue.
 
-from training.fetch.command import fetch
-
-__all__ = ["fetch"]
+The `immoval fetch` command is in `training.commands.fetch`.
+"""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 
-import click
 from tqdm import tqdm
 
 
@@ -22,8 +23,12 @@ def human_size(size: int) -> str:
 class Progress:
     """Reports each file as it is fetched; bars only when stderr is a terminal."""
 
-    def __init__(self, total: int, bars: bool | None = None):
+    def __init__(
+        self, total: int, bars: bool | None = None, echo: Callable[[str], None] | None = None
+    ):
         self.total = total
+        # The command passes click.echo; flushed lines keep their order with stderr's.
+        self.echo = echo or functools.partial(print, flush=True)
         self.index = 0
         self.bars = sys.stderr.isatty() if bars is None else bars
         self.overall = tqdm(
@@ -64,7 +69,7 @@ class Progress:
         if self.bars:
             tqdm.write(line)
         else:
-            click.echo(line)
+            self.echo(line)
 
     def close(self) -> None:
         """Remove the bars."""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from training import settings as defaults
+from training.errors import PipelineError
 from training.fetch import transport
 from training.fetch.manifest import (
     is_current,
@@ -38,11 +40,11 @@ class Settings:
     # A mirror (folder or http(s) URL laid out like ../shared/data); None: official sources.
     source: str | None = None
     force: bool = False
-    timeout: float = 60.0
-    retries: int = 4
-    backoff: float = 1.0
+    timeout: float = defaults.FETCH_TIMEOUT
+    retries: int = defaults.FETCH_RETRIES
+    backoff: float = defaults.FETCH_BACKOFF
     # Seconds one file may take, retries included (None: no limit): cuts a trickling server.
-    deadline: float | None = 1800.0
+    deadline: float | None = defaults.FETCH_DEADLINE
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Summary:
         return [outcome for outcome in self.outcomes if outcome.status == FAILED]
 
 
-class FetchFailed(Exception):
+class FetchFailed(PipelineError):
     """One item could not be fetched; the message says which and why."""
 
 

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import click
 
-from model.settings import DEFAULT_DEPARTEMENTS, layout
+from model.settings import DEFAULT_DEPARTEMENTS
+from training import settings as defaults
 from training import sources
+from training.commands.context import Pipeline, pass_pipeline
 from training.fetch import transport
 from training.fetch.progress import Progress
 from training.fetch.run import (
     CURRENT,
     FETCHED,
     SKIPPED,
-    FetchFailed,
     Settings,
+    Summary,
     default_years,
     fetch_all,
 )
-
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_RETRIES = 4
-DEFAULT_BACKOFF = 1.0
-# Generous: the biggest files (BAN, SSMSI Parquet) are ~100 MB, i.e. 55 kB/s at least.
-DEFAULT_DEADLINE = 1800.0
 
 
 @click.command()
@@ -57,18 +52,28 @@ DEFAULT_DEADLINE = 1800.0
     type=float,
     envvar="IMMOVAL_FETCH_TIMEOUT",
     help="Seconds without data before a request fails (IMMOVAL_FETCH_TIMEOUT) "
-    f"[default: {DEFAULT_TIMEOUT:g}].",
+    f"[default: {defaults.FETCH_TIMEOUT:g}].",
 )
 @click.option(
     "--retries",
     type=click.IntRange(0, 20),
     envvar="IMMOVAL_FETCH_RETRIES",
     help="Retries of a failed transfer, with exponential backoff (IMMOVAL_FETCH_RETRIES) "
-    f"[default: {DEFAULT_RETRIES}].",
+    f"[default: {defaults.FETCH_RETRIES}].",
 )
-@click.pass_context
-def fetch(
-    ctx: click.Context,
+@pass_pipeline
+def fetch(pipeline: Pipeline, **options) -> None:
+    """Download DVF, SSMSI, cameras, communes, BAN and IRIS files into IMMOVAL_HOME/raw.
+
+    Every file is verified before it replaces anything; files already fetched and intact
+    are kept. Sources a mirror lacks are reported as skipped.
+    """
+    if run_fetch(pipeline, **options).failures:
+        click.get_current_context().exit(1)
+
+
+def run_fetch(
+    pipeline: Pipeline,
     departements: str | None = None,
     years: str | None = None,
     only: str | None = None,
@@ -76,25 +81,17 @@ def fetch(
     source: str | None = None,
     timeout: float | None = None,
     retries: int | None = None,
-) -> None:
-    """Download DVF, SSMSI, cameras, communes, BAN and IRIS files into IMMOVAL_HOME/raw.
-
-    Every file is verified before it replaces anything; files already fetched and intact
-    are kept. Sources a mirror lacks are reported as skipped.
-    """
-    # Environment read here too: `immoval up` invokes this command without option parsing.
-    source = source or os.environ.get("IMMOVAL_SOURCE") or None
+) -> Summary:
+    """The fetch step with the command's options (None: the settings'); prints as it goes."""
+    env = pipeline.settings
     settings = Settings(
-        raw_dir=layout((ctx.obj or {}).get("home")).raw,
-        source=check_source(source),
+        raw_dir=pipeline.layout.raw,
+        source=check_source(source or env.source),
         force=force,
-        timeout=timeout or env_number("IMMOVAL_FETCH_TIMEOUT", float, DEFAULT_TIMEOUT),
-        retries=retries
-        if retries is not None
-        else env_number("IMMOVAL_FETCH_RETRIES", int, DEFAULT_RETRIES),
-        backoff=env_number("IMMOVAL_FETCH_BACKOFF", float, DEFAULT_BACKOFF),
-        # 0 lifts the limit.
-        deadline=env_number("IMMOVAL_FETCH_DEADLINE", float, DEFAULT_DEADLINE) or None,
+        timeout=timeout or env.fetch_timeout,
+        retries=retries if retries is not None else env.fetch_retries,
+        backoff=env.fetch_backoff,
+        deadline=env.fetch_deadline,
     )
     try:
         groups = sources.parse_groups(only)
@@ -109,24 +106,25 @@ def fetch(
         year_list, warning = default_years(settings, session, this_year)
         if warning:
             click.echo(f"warning: {warning}", err=True)
-
     items = sources.catalogue(codes, year_list, groups)
-    origin = settings.source or "official publishers"
     click.echo(
-        f"immoval fetch: {len(items)} file{'s' if len(items) != 1 else ''} from {origin} "
-        f"into {settings.raw_dir} "
+        f"immoval fetch: {len(items)} file{'s' if len(items) != 1 else ''} from "
+        f"{settings.source or 'official publishers'} into {settings.raw_dir} "
         f"(départements {','.join(codes)}"
         + (f"; DVF {describe_years(year_list)}" if "dvf" in groups and year_list else "")
         + ")"
     )
-    progress = Progress(len(items))
+    progress = Progress(len(items), echo=click.echo)
     try:
         summary = fetch_all(items, settings, progress, session)
-    except FetchFailed as error:
-        raise click.ClickException(str(error)) from None
     finally:
         progress.close()
+    report(summary, settings)
+    return summary
 
+
+def report(summary: Summary, settings: Settings) -> None:
+    """The counts of a run, then what failed and why."""
     click.echo(
         f"immoval fetch: {summary.count(FETCHED)} fetched, {summary.count(CURRENT)} up to date, "
         f"{summary.count(SKIPPED)} skipped, {len(summary.failures)} failed; "
@@ -136,7 +134,6 @@ def fetch(
         click.echo("Failed:", err=True)
         for outcome in summary.failures:
             click.echo(f"  - {outcome.item.title}: {outcome.message}", err=True)
-        ctx.exit(1)
 
 
 def check_source(source: str | None) -> str | None:
@@ -159,17 +156,3 @@ def describe_years(years: list[int]) -> str:
     if years == list(range(years[0], years[-1] + 1)):
         return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
     return ",".join(map(str, years))
-
-
-def env_number(name: str, cast: type, default: float) -> float:
-    """A non-negative number from the environment, or `default` when unset."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = cast(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise click.UsageError(f"{name}={text!r} is not a non-negative {cast.__name__}")
-    return value

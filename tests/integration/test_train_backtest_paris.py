@@ -1,0 +1,64 @@
+"""The backtest on real Paris sales: the `Backtest` of a run is what its bundle records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import registry
+from model.ranges import RangeTable
+from model.settings import layout
+from training import settings, train
+from training.backtest import Backtest, make_split, run_backtest
+
+
+@pytest.fixture(scope="module")
+def prep(model_home):
+    paths = layout(model_home)
+    return train.prepare_features(train.read_sales(paths), train.read_communes(paths))
+
+
+@pytest.fixture(scope="module")
+def backtest(prep) -> Backtest:
+    # The fixture's run: 60 trees, the default seed and the environment's threads.
+    fitting = train.Fitting(60, train.SEED, settings.train_threads())
+    split = make_split(prep.sales["date"].max().date(), None, 12)
+    return run_backtest(prep, split, fitting, log=lambda message: None)
+
+
+def test_every_variant_in_the_reports_order(backtest):
+    assert list(backtest.results) == [
+        "model",
+        "model_including_flagged",
+        "model_frozen_history",
+        "without_tranquillity",
+        "attributes_lightgbm",
+        "commune_median",
+    ]
+    for result in backtest.results.values():
+        assert set(result) == {"overall", "by_departement_type", "by_price_decile"}
+    # Baselines have no range; the model and its variants have A's.
+    assert backtest.results["commune_median"]["overall"]["coverage"] is None
+    assert 0.5 < backtest.results["model_frozen_history"]["overall"]["coverage"] < 1.0
+
+
+def test_test_frame_ranges_and_importance(backtest, prep):
+    frame = backtest.test_frame
+    assert len(frame) == backtest.results["model"]["overall"]["sales"]
+    assert (frame["low"] < frame["estimate"]).all() and (frame["estimate"] < frame["high"]).all()
+    assert isinstance(backtest.calibration_ranges, RangeTable)
+    assert isinstance(backtest.final_ranges, RangeTable)
+    assert backtest.final_ranges != backtest.calibration_ranges
+    assert backtest.importance["feature"].tolist() == list(prep.batch.names)
+    assert np.isfinite(backtest.importance["gain"]).all()
+
+
+def test_the_bundle_records_this_backtest(backtest, model_home):
+    models = layout(model_home).models
+    meta = registry.read_metadata(models, registry.read_champion(models))
+    recorded = meta["evaluation"]
+    entry = backtest.to_dict()
+    assert list(recorded) == list(entry)
+    assert recorded["test_period"] == backtest.test_period == ["2024-01-01", "2024-12-31"]
+    assert recorded["results"] == entry["results"]
+    assert meta["ranges"]["cell"] == backtest.final_ranges.to_dict()["cell"]

@@ -1,0 +1,46 @@
+"""`immoval prepare` and `immoval addresses`: the prepared tables from the raw files."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from training.commands.context import Pipeline, pass_pipeline
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Prepare again even if the inputs are unchanged.")
+@pass_pipeline
+def prepare(pipeline: Pipeline, force: bool) -> None:
+    """Build the sales table and the cleaning report from the raw files."""
+    run_prepare(pipeline, force=force)
+
+
+def run_prepare(pipeline: Pipeline, force: bool = False) -> None:
+    """The prepare step, with a progress bar and the cleaning table at the end."""
+    from training import cleaning
+    from training.prepare import run_prepare as prepare_tables
+
+    paths = pipeline.layout
+    prepared = prepare_tables(paths, force=force, progress=True)
+    if prepared is None:
+        click.echo("Inputs unchanged since the last prepare: nothing to do (use --force).")
+        return
+    click.echo(cleaning.report_table(prepared.counts))
+    click.echo(
+        f"{len(prepared.sales)} sales written to {paths.prepared / 'sales'}; "
+        f"{len(prepared.rejected)} rejected rows listed in "
+        f"{paths.prepared / 'cleaning_report.json'}"
+    )
+
+
+@click.command("addresses")
+@pass_pipeline
+def addresses(pipeline: Pipeline) -> None:
+    """Rebuild the offline address index (fetched BAN files + addresses of prepared sales)."""
+    from training.addresses import read_sales_addresses, write_addresses
+
+    paths = pipeline.layout
+    report = write_addresses(read_sales_addresses(paths.prepared / "sales"), paths)
+    click.echo(json.dumps(report, indent=1, ensure_ascii=False))

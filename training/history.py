@@ -1,0 +1,55 @@
+"""The sales tables a bundle carries for serving: past sales and the commune history."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from model import bundle as bundle_format
+from model.market import MarketIndex
+
+# The columns of the comparables and of the features' history at serving.
+HISTORY_COLUMNS = (
+    "mutation_id",
+    "date",
+    "property_type",
+    "living_area_m2",
+    "rooms",
+    "land_area_m2",
+    "outbuildings",
+    "price",
+    "price_per_m2",
+    "latitude",
+    "longitude",
+    "address_number",
+    "street",
+    "postcode",
+    "code_commune",
+    "commune_name",
+    "code_commune_stats",
+    "departement",
+    "parcel_id",
+)
+
+
+def bundle_tables(sales: pd.DataFrame, market: MarketIndex) -> dict[str, pd.DataFrame]:
+    """Past sales, the market index and the commune history, by file name in the bundle."""
+    return {
+        bundle_format.SALES_TABLE: sales.loc[:, [c for c in HISTORY_COLUMNS if c in sales.columns]],
+        bundle_format.MARKET_TABLE: market.to_frame(),
+        bundle_format.HISTORY_TABLE: commune_history(sales),
+    }
+
+
+def commune_history(sales: pd.DataFrame) -> pd.DataFrame:
+    """Median €/m² and number of sales per commune × type (and all types) × quarter."""
+    quarter = sales["date"].dt.to_period("Q").astype(str).str.replace("Q", "-Q", regex=False)
+    frame = sales.assign(quarter=quarter)
+    by_type = frame.groupby(["code_commune", "property_type", "quarter"]).agg(
+        median_price_per_m2=("price_per_m2", "median"), sales=("price_per_m2", "size")
+    )
+    every = frame.groupby(["code_commune", "quarter"]).agg(
+        median_price_per_m2=("price_per_m2", "median"), sales=("price_per_m2", "size")
+    )
+    every = every.reset_index().assign(property_type="all")
+    out = pd.concat([by_type.reset_index(), every], ignore_index=True)
+    return out.loc[:, ["code_commune", "property_type", "quarter", "median_price_per_m2", "sales"]]
