@@ -478,3 +478,26 @@ def test_help_lists_the_pipeline_and_the_app_commands():
     for name in [*pipeline, "apikeys", "usage", "serve"]:
         assert f"  {name} " in result.output
     assert main.get_command(click.Context(main), "nonexistent") is None
+
+
+def test_a_partial_departement_of_the_real_mirror_is_fetched_with_its_gaps_named(
+    shared_data, tmp_path
+):
+    # The mirror holds Eure-et-Loir from 2021 only: what it holds comes, the gap is named.
+    result = run_fetch(
+        tmp_path, "--departements", "28", "--only", "dvf", "--source", str(shared_data)
+    )
+    assert result.exit_code == 0, result.output
+    assert "Eure-et-Loir (28): 2020" in result.output
+    assert (tmp_path / "raw" / "geo-dvf/latest/csv/2024/departements/28.csv.gz").exists()
+
+
+def test_all_against_a_mirror_takes_what_it_holds_and_lists_the_rest(shared_data, tmp_path):
+    result = run_fetch(
+        tmp_path, "--departements", "all", "--years", "2024", "--only", "dvf",
+        "--source", str(shared_data),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    held = sorted(p.name for p in (tmp_path / "raw/geo-dvf/latest/csv/2024/departements").iterdir())
+    assert held == ["28.csv.gz", "34.csv.gz", "59.csv.gz", "75.csv.gz", "76.csv.gz"]
+    assert "Not in the mirror at all (92 départements): Ain (01)" in result.output

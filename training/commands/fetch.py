@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 
+from model.geography import departement_label
 from model.settings import DEFAULT_DEPARTEMENTS
 from training import settings as defaults
 from training import sources
@@ -15,6 +16,7 @@ from training.fetch.progress import Progress
 from training.fetch.run import (
     CURRENT,
     FETCHED,
+    MISSING,
     SKIPPED,
     Settings,
     Summary,
@@ -119,6 +121,8 @@ def run_fetch(
         summary = fetch_all(items, settings, progress, session)
     finally:
         progress.close()
+    if (departements or "").strip().lower() != "all":
+        summary.require_each_departement()
     report(summary, settings)
     return summary
 
@@ -127,13 +131,33 @@ def report(summary: Summary, settings: Settings) -> None:
     """The counts of a run, then what failed and why."""
     click.echo(
         f"immoval fetch: {summary.count(FETCHED)} fetched, {summary.count(CURRENT)} up to date, "
-        f"{summary.count(SKIPPED)} skipped, {len(summary.failures)} failed; "
+        f"{summary.count(SKIPPED)} skipped, {summary.count(MISSING)} missing, "
+        f"{len(summary.failures)} failed; "
         f"manifest: {settings.raw_dir / 'manifest.json'}"
     )
+    report_missing(summary)
     if summary.failures:
         click.echo("Failed:", err=True)
         for outcome in summary.failures:
             click.echo(f"  - {outcome.item.title}: {outcome.message}", err=True)
+
+
+def report_missing(summary: Summary) -> None:
+    """DVF files the mirror lacks, per département (a partial mirror is not an error)."""
+    years: dict[str, list[str]] = {}
+    for outcome in summary.missing:
+        years.setdefault(outcome.item.departement, []).append(str(outcome.item.year))
+    if not years:
+        return
+    absent = [dep for dep in summary.absent_departements() if dep in years]
+    partly = [dep for dep in years if dep not in absent]
+    if partly:
+        click.echo("Not in the mirror (DVF years):")
+        for dep in partly:
+            click.echo(f"  - {departement_label(dep)}: {', '.join(years[dep])}")
+    if absent:
+        names = ", ".join(departement_label(dep) for dep in absent)
+        click.echo(f"Not in the mirror at all ({len(absent)} départements): {names}")
 
 
 def check_source(source: str | None) -> str | None:

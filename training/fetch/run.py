@@ -9,7 +9,7 @@ import os
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +30,8 @@ from training.fetch.verify import VerificationError, verify
 from training.sources import DVF_LISTING, DVF_LISTING_URL, Item, fallback_dvf_years
 
 FETCHED, CURRENT, SKIPPED, FAILED = "fetched", "up to date", "skipped", "failed"
+# A DVF file a mirror lacks: a failure only when its département then has no sales at all.
+MISSING = "missing"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,25 @@ class Summary:
     def failures(self) -> list[Outcome]:
         """The items that could not be fetched."""
         return [outcome for outcome in self.outcomes if outcome.status == FAILED]
+
+    @property
+    def missing(self) -> list[Outcome]:
+        """The DVF files the mirror does not hold."""
+        return [outcome for outcome in self.outcomes if outcome.status == MISSING]
+
+    def absent_departements(self) -> list[str]:
+        """Départements asked for whose DVF files are all missing from the mirror."""
+        held = {o.item.departement for o in self.outcomes if o.status in (FETCHED, CURRENT)}
+        asked = dict.fromkeys(o.item.departement for o in self.missing)
+        return [dep for dep in asked if dep not in held]
+
+    def require_each_departement(self) -> None:
+        """A département asked for by name without a single DVF file fails its files."""
+        absent = set(self.absent_departements())
+        self.outcomes = [
+            replace(o, status=FAILED) if o.status == MISSING and o.item.departement in absent else o
+            for o in self.outcomes
+        ]
 
 
 class FetchFailed(PipelineError):
@@ -166,8 +187,9 @@ def fetch_one(item, settings, manifest, dead_hosts, session, progress) -> Outcom
         if settings.source is not None and not item.required:
             note = f"; {item.note}" if item.note else ""
             return Outcome(item, SKIPPED, f"not in mirror{note}", raw_path)
-        where = "the mirror" if settings.source is not None else "its publisher"
-        return Outcome(item, FAILED, f"not published by {where} ({error})", raw_path)
+        if settings.source is not None:
+            return Outcome(item, MISSING, f"not published by the mirror ({error})", raw_path)
+        return Outcome(item, FAILED, f"not published by its publisher ({error})", raw_path)
     except transport.Unreachable as error:
         dead_hosts[host] = unreachable_message(host, str(error), settings.source)
         return Outcome(item, FAILED, dead_hosts[host], raw_path)
