@@ -29,7 +29,8 @@ from training.fetch.run import (
 @click.option(
     "--departements",
     metavar="CODES",
-    help=f"Comma-separated département codes [default: {','.join(DEFAULT_DEPARTEMENTS)}].",
+    help="Comma-separated département codes, or `all` (every département DVF publishes) "
+    f"[default: {','.join(DEFAULT_DEPARTEMENTS)}].",
 )
 @click.option(
     "--years",

@@ -16,7 +16,8 @@ from training.commands.train import run_train
     "--departements",
     default=",".join(DEFAULT_DEPARTEMENTS),
     show_default=True,
-    help="Départements to fetch and train on.",
+    help="Départements to fetch and train on: codes (28,34,75) or `all` (every département "
+    "DVF publishes; against a mirror, those it holds).",
 )
 @click.option("--port", default=8000, show_default=True, envvar="PORT", help="Port to serve on.")
 @click.option("--retrain", is_flag=True, help="Train a new version even if a champion exists.")
