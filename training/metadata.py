@@ -19,6 +19,7 @@ from model.ranges import RangeTable
 from model.settings import Layout
 
 if TYPE_CHECKING:  # types only: train imports this module
+    from training.completeness import DepartementData
     from training.train import Prepared
 
 TARGET = "log(price_per_m2) - market level before the sale's month"
@@ -29,7 +30,7 @@ def build_metadata(
     layout: Layout,
     now: datetime,
     prep: Prepared,
-    sales_read: int,
+    coverage: dict[str, DepartementData],
     evaluation: dict,
     ranges: RangeTable,
     params: dict,
@@ -51,7 +52,13 @@ def build_metadata(
         "params": params,
         "k_neighbours": feats.K_NEIGHBOURS,
         "ranges": {**ranges.to_dict(), "calibrated_on": RANGES_CALIBRATED_ON},
-        "sales": {"read": int(sales_read), "used": int(len(pool)), "left_out": prep.left_out},
+        "sales": {
+            "read": sum(data.sales for data in coverage.values()),
+            "used": int(len(pool)),
+            "left_out": prep.left_out,
+        },
+        # Per département: volume, period, communes with sales, and what its file lacks.
+        "departement_data": {dep: data.to_dict() for dep, data in coverage.items()},
         "evaluation": evaluation,
         "data": data_manifest(layout),
         "libraries": library_versions(),

@@ -27,6 +27,7 @@ import pandas as pd
 from model import bundle as bundle_format
 from model import features as feats
 from model import registry
+from model.geography import departement_label
 from model.market import MarketIndex
 from model.property import PROPERTY_TYPES
 from model.settings import Layout
@@ -34,6 +35,7 @@ from training import evaluate as ev
 from training import settings
 from training.backtest import Backtest, make_split, run_backtest
 from training.cleaning import MARKET_NATURES
+from training.completeness import DepartementData, departement_data
 from training.errors import PipelineError
 from training.history import bundle_tables
 from training.metadata import build_metadata, new_version
@@ -226,14 +228,19 @@ def run_training(
     fitting = Fitting(n_estimators, seed, settings.train_threads() if threads is None else threads)
     sales = read_sales(layout)
     log(f"{len(sales)} sales read")
-    prep = prepare_features(sales, read_communes(layout))
+    communes = read_communes(layout)
+    prep = prepare_features(sales, communes)
+    coverage = departement_data(sales, communes)
+    for data in coverage.values():
+        if data.is_partial:
+            log(f"{departement_label(data.code)}: partial data ({', '.join(data.gaps)})")
     split = make_split(prep.sales["date"].max().date(), test_from, test_months)
     log(f"features of {len(prep.sales)} sales in {time.monotonic() - started:.0f} s")
     backtest = run_backtest(prep, split, fitting, log)
 
     log(f"final model on {len(prep.sales)} sales")
     final = fitting.fit(prep.batch.matrix, prep.target, prep.batch.names)
-    path = write_version(layout, final, prep, len(sales), backtest, fitting, started)
+    path = write_version(layout, final, prep, coverage, backtest, fitting, started)
     if promote_first and registry.read_champion(layout.models) is None:
         registry.promote(layout.models, path.name)
         log(f"{path.name} promoted: it is the first model")
@@ -244,7 +251,7 @@ def write_version(
     layout: Layout,
     final: lgb.Booster,
     prep: Prepared,
-    sales_read: int,
+    coverage: dict[str, DepartementData],
     backtest: Backtest,
     fitting: Fitting,
     started: float,
@@ -256,7 +263,7 @@ def write_version(
     version = new_version(layout.models, now)
     evaluation = backtest.to_dict()
     metadata = build_metadata(
-        layout, now, prep, sales_read, evaluation, backtest.final_ranges, fitting.params()
+        layout, now, prep, coverage, evaluation, backtest.final_ranges, fitting.params()
     )
     files = report_files(version, evaluation, backtest)
     tables = {
