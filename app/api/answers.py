@@ -9,6 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from app.geocoding import Location
+from app.labels.contributions import contribution_label
+from model.explain import Contribution
 from model.property import FieldError, Property
 
 
@@ -108,6 +110,15 @@ def comparable_answer(comparable) -> dict:
     }
 
 
+def contribution_answer(contribution: Contribution) -> dict:
+    """One contribution to the price: its group, French label and whole euros."""
+    return {
+        "feature": contribution.feature,
+        "label": contribution_label(contribution),
+        "euros": euros(contribution.euros) or 0,
+    }
+
+
 def _text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -127,10 +138,7 @@ def estimate_parts(estimate, prop: Property, location: Location) -> dict:
         },
         "explanation": {
             "baseline": euros(estimate.baseline) or 0,
-            "contributions": [
-                {"feature": c.feature, "label": c.label, "euros": euros(c.euros) or 0}
-                for c in (estimate.contributions or ())
-            ],
+            "contributions": [contribution_answer(c) for c in (estimate.contributions or ())],
         },
         "comparables": [comparable_answer(c) for c in (estimate.comparables or ())],
         "tranquillity": jsonable(estimate.tranquillity),
