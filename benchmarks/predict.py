@@ -31,20 +31,20 @@ from training.predict import DVF_NAMES, TYPES, run_predict  # noqa: E402
 def homes(estimator: Estimator, n: int, seed: int = 0) -> list[dict]:
     """Real sale places and surfaces from the bundle, moved a little, valued today."""
     rng = np.random.default_rng(seed)
-    s = estimator._sales
-    rows = rng.integers(0, len(s["latitude"]), n)
+    s = estimator.sales
+    rows = rng.integers(0, len(s), n)
     out = []
     for r in rows:
-        rooms = s["rooms"][r]
+        rooms = s.rooms[r]
         out.append(
             {
-                "property_type": s["property_type"][r],
-                "living_area_m2": float(s["living_area_m2"][r]),
+                "property_type": s.property_type[r],
+                "living_area_m2": float(s.living_area_m2[r]),
                 "rooms": int(rooms) if np.isfinite(rooms) and rooms >= 1 else 3,
-                "land_area_m2": float(s["land_area_m2"][r]),
-                "latitude": float(s["latitude"][r] + rng.normal(0, 0.0005)),
-                "longitude": float(s["longitude"][r] + rng.normal(0, 0.0005)),
-                "code_commune": s["code_commune"][r],
+                "land_area_m2": float(s.land_area_m2[r]),
+                "latitude": float(s.latitude[r] + rng.normal(0, 0.0005)),
+                "longitude": float(s.longitude[r] + rng.normal(0, 0.0005)),
+                "code_commune": s.code_commune[r],
             }
         )
     return out

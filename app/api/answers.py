@@ -9,7 +9,9 @@ from datetime import date, datetime
 from typing import Any
 
 from app.geocoding import Location
+from app.labels.contributions import contribution_label
 from app.labels.tranquillity import describe_tranquillity
+from model.explain import Contribution
 from model.property import FieldError, Property
 
 
@@ -109,6 +111,15 @@ def comparable_answer(comparable) -> dict:
     }
 
 
+def contribution_answer(contribution: Contribution) -> dict:
+    """One contribution to the price: its group, French label and whole euros."""
+    return {
+        "feature": contribution.feature,
+        "label": contribution_label(contribution),
+        "euros": euros(contribution.euros) or 0,
+    }
+
+
 def _text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -128,10 +139,7 @@ def estimate_parts(estimate, prop: Property, location: Location) -> dict:
         },
         "explanation": {
             "baseline": euros(estimate.baseline) or 0,
-            "contributions": [
-                {"feature": c.feature, "label": c.label, "euros": euros(c.euros) or 0}
-                for c in (estimate.contributions or ())
-            ],
+            "contributions": [contribution_answer(c) for c in (estimate.contributions or ())],
         },
         "comparables": [comparable_answer(c) for c in (estimate.comparables or ())],
         "tranquillity": jsonable(describe_tranquillity(estimate.tranquillity)),

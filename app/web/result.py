@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Mapping
 from datetime import date
 
+from app.labels.contributions import labelled
 from app.labels.tranquillity import describe_tranquillity
 from app.web import french
 from app.web.chart import build_chart
@@ -32,7 +34,8 @@ CSV_COLUMNS = (
 
 
 def explanation(contributions, baseline: float, value: float) -> dict:
-    """The largest contributions as French sentences, then the others summed up."""
+    """The largest contributions as French sentences, then the others summed up
+    (`contributions`: labelled, see `app.labels.contributions.labelled`)."""
     ordered = sorted(contributions, key=lambda c: abs(c.euros), reverse=True)
     top, rest = ordered[:TOP_CONTRIBUTIONS], ordered[TOP_CONTRIBUTIONS:]
     lines = []
@@ -212,7 +215,12 @@ def _trend(pct: float | None) -> str | None:
     return f"{word} de {french.number(abs(pct))}{french.NBSP}% sur cinq ans"
 
 
-def result_view(estimate, location, history: list[dict], prop) -> dict:
+def chart_points(history) -> list[dict]:
+    """The commune's quarters (`model.indicators.QuarterPrices`) as the chart reads them."""
+    return [dataclasses.asdict(quarter) for quarter in history or ()]
+
+
+def result_view(estimate, location, history, prop) -> dict:
     """Everything the result template needs, already worded in French."""
     confidence_word, confidence_text = french.CONFIDENCE.get(
         estimate.confidence, (estimate.confidence, "")
@@ -228,10 +236,12 @@ def result_view(estimate, location, history: list[dict], prop) -> dict:
         "market_period": french.month(estimate.market_period),
         "data_until": french.long_date(estimate.data_until),
         "model_version": estimate.model_version,
-        "explanation": explanation(estimate.contributions, estimate.baseline, estimate.value),
+        "explanation": explanation(
+            labelled(estimate.contributions), estimate.baseline, estimate.value
+        ),
         "comparables": comparable_rows(estimate.comparables),
         "tranquillity": tranquillity_panel(describe_tranquillity(estimate.tranquillity)),
-        "chart": build_chart(history or []),
+        "chart": build_chart(chart_points(history)),
         "place": {
             "label": location.label,
             "precision": french.PRECISION.get(location.precision, location.precision),

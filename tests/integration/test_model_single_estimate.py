@@ -31,31 +31,31 @@ def estimator(model_home):
 
 def _homes(estimator: Estimator, n: int = 240, seed: int = 3):
     """Homes at real sale places (half the flats, half the houses), and their parcels."""
-    s = estimator._sales
+    s = estimator.sales
     rng = np.random.default_rng(seed)
     rows = np.concatenate(
         [
-            rng.choice(np.flatnonzero(s["property_type"] == kind), n // 2, replace=False)
+            rng.choice(np.flatnonzero(s.property_type == kind), n // 2, replace=False)
             for kind in ("apartment", "house")
         ]
     )
     props, parcels = [], []
     for j, r in enumerate(rows):
         moved = j % 3 != 0  # one in three exactly on the sale's point
-        rooms = s["rooms"][r]
+        rooms = s.rooms[r]
         data = {
-            "property_type": s["property_type"][r],
-            "living_area_m2": float(s["living_area_m2"][r]),
+            "property_type": s.property_type[r],
+            "living_area_m2": float(s.living_area_m2[r]),
             "rooms": int(rooms) if np.isfinite(rooms) and rooms >= 1 else 3,
-            "land_area_m2": float(s["land_area_m2"][r]),
-            "latitude": float(s["latitude"][r] + (rng.normal(0, 3e-4) if moved else 0.0)),
-            "longitude": float(s["longitude"][r] + (rng.normal(0, 3e-4) if moved else 0.0)),
+            "land_area_m2": float(s.land_area_m2[r]),
+            "latitude": float(s.latitude[r] + (rng.normal(0, 3e-4) if moved else 0.0)),
+            "longitude": float(s.longitude[r] + (rng.normal(0, 3e-4) if moved else 0.0)),
             "valuation_date": DATES[j % len(DATES)],
         }
         if j % 2 == 0:
-            data["code_commune"] = s["code_commune"][r]
+            data["code_commune"] = s.code_commune[r]
         props.append(Property.from_mapping(data, today=date(2026, 1, 1)))
-        parcels.append(s["parcel_id"][r] if j % 4 == 1 else None)
+        parcels.append(s.parcel_id[r] if j % 4 == 1 else None)
     return props, parcels
 
 

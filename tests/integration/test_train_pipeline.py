@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
 import pytest
 
+from app.labels.contributions import contribution_label
 from model import registry
 from model.estimator import Comparable, Contribution, Estimate, Estimator, OutsideCoverage
 from model.property import Property
@@ -85,7 +87,7 @@ def test_estimate_of_a_paris_flat(estimator):
     distances = [c.distance_m for c in result.comparables]
     assert distances == sorted(distances) and distances[-1] < 1000
     assert all(c.property_type == "apartment" for c in result.comparables)
-    assert all(isinstance(c, Contribution) and c.label for c in result.contributions)
+    assert all(isinstance(c, Contribution) and contribution_label(c) for c in result.contributions)
     euros = [abs(c.euros) for c in result.contributions]
     assert euros == sorted(euros, reverse=True)
     # Contributions add up from the baseline to the price (before rounding).
@@ -129,11 +131,11 @@ def test_comparables_history_and_neighbourhood(estimator):
     code = estimator.locate_commune(48.8635, 2.3627)
     assert code == "75103"
     history = estimator.market_history(code, "apartment")
-    assert history and history[0]["quarter"] == "2023-Q1" and history[-1]["quarter"] == "2024-Q4"
-    assert all(h["sales"] > 0 and h["median_price_per_m2"] > 0 for h in history)
+    assert history and history[0].quarter == "2023-Q1" and history[-1].quarter == "2024-Q4"
+    assert all(h.sales > 0 and h.median_price_per_m2 > 0 for h in history)
     around = estimator.neighbourhood(48.8635, 2.3627)
-    assert around["code_commune"] == "75103" and around["prices_nearby"]["apartment"]["sales"] > 0
-    json.dumps(around)
+    assert around.code_commune == "75103" and around.prices_nearby["apartment"].sales > 0
+    json.dumps(dataclasses.asdict(around))
 
 
 def test_models_and_promote_commands(model_home, runner):

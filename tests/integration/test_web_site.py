@@ -10,6 +10,7 @@ import secrets
 import pytest
 
 from app.geocoding import get_geocoder
+from app.labels.contributions import contribution_label
 from app.model_store import get_estimator
 from app.requests import parse_estimate_request
 from app.web.french import euros
@@ -147,7 +148,7 @@ def test_result_page_for_a_paris_address(app, client, token, estimator, caplog):
     assert page.find("table", id="comparables-table") is not None
     assert "Ce qui fait le prix" in page.text
     top = max(expected.contributions, key=lambda c: abs(c.euros))
-    assert top.label.replace("\u202f", " ") in page.text
+    assert contribution_label(top).replace("\u202f", " ") in page.text
     assert "Tranquillité du quartier" in page.text
     assert page.find("svg", class_="chart") is not None or "Données non disponibles" in page.text
     for citation in ("DVF (DGFiP / Etalab)", "SSMSI", "OpenStreetMap contributors"):

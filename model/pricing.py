@@ -1,0 +1,110 @@
+"""Pricing homes inside coverage: subjects → features → one LightGBM pass → the 80 % range,
+and the confidence in a price.
+
+Arrays for the whole batch; `model.estimator` turns each row into an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+
+from model import features as feats
+from model.geography import departement_of
+from model.market import MarketIndex, month_number
+from model.property import Property
+from model.ranges import RangeTable
+from model.tranquillity import Tranquillity
+
+
+@dataclass(frozen=True, eq=False)
+class Priced:
+    """A batch of homes priced: what each answer is assembled from, row by row."""
+
+    props: list[Property]
+    subjects: dict
+    batch: feats.FeatureBatch
+    value: np.ndarray  # €
+    shap: np.ndarray | None  # SHAP values (log scale, bias last) when explained
+    low: np.ndarray  # log multipliers of the 80 % range
+    high: np.ndarray
+    months: np.ndarray  # market month each price reflects
+
+
+def subjects_of(props: list[Property], codes: list[str], parcels: np.ndarray) -> dict:
+    """The homes as the feature code reads them: one array per column."""
+    return {
+        "date": np.array([p.valuation_date for p in props], dtype="datetime64[D]"),
+        "property_type": np.array([p.property_type for p in props], dtype=object),
+        "living_area_m2": np.array([p.living_area_m2 for p in props], dtype="float64"),
+        "rooms": np.array([np.nan if p.rooms is None else p.rooms for p in props], dtype="float64"),
+        "land_area_m2": np.array([p.land_area_m2 or 0.0 for p in props], dtype="float64"),
+        "outbuildings": np.array([p.outbuildings or 0 for p in props], dtype="float64"),
+        "is_vefa": np.zeros(len(props)),
+        "latitude": np.array([p.latitude for p in props], dtype="float64"),
+        "longitude": np.array([p.longitude for p in props], dtype="float64"),
+        "departement": np.array([departement_of(c) for c in codes], dtype=object),
+        "code_commune": np.array(codes, dtype=object),
+        "parcel_id": parcels,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Pricer:
+    """The booster and what its features and range read."""
+
+    booster: lgb.Booster
+    history: feats.History
+    market: MarketIndex
+    ranges: RangeTable
+    tranquillity: Tranquillity | None
+    tq_features: tuple[str, ...]
+
+    def price(self, props: list[Property], subjects: dict, explain: bool) -> Priced:
+        """Prices of the subjects, with SHAP values when explained, and their ranges."""
+        batch = self.features(subjects)
+        prediction, shap = self.predict(batch, explain)
+        value = np.exp(batch.level + prediction) * subjects["living_area_m2"]
+        low, high = self.ranges.multipliers(
+            subjects["departement"], subjects["property_type"], batch.column("knn_rel_spread")
+        )
+        months = self.market.reference_month(month_number(subjects["date"]))
+        return Priced(props, subjects, batch, value, shap, low, high, months)
+
+    def features(self, subjects: dict) -> feats.FeatureBatch:
+        """The feature batch of the subjects, tranquillity features included."""
+        if self.tq_features and self.tranquillity is not None:
+            # `features` maps arrondissements to their commune's statistics code itself.
+            tq = self.tranquillity.features(
+                subjects["longitude"],
+                subjects["latitude"],
+                subjects["date"],
+                list(subjects["code_commune"]),
+            )
+            # One conversion, not one per column (each costs a DataFrame look-up).
+            values = tq.to_numpy(dtype="float64")
+            where = {name: k for k, name in enumerate(tq.columns)}
+            for name in self.tq_features:
+                subjects[name] = values[:, where[name]]
+        return feats.compute(subjects, self.history, self.tq_features)
+
+    def predict(self, batch: feats.FeatureBatch, explain: bool):
+        """Log price relative to the market level, and the SHAP values (None unless explained)."""
+        # One thread: OpenMP threads wait on each other on a busy machine (see training).
+        if explain:
+            shap = self.booster.predict(batch.matrix, pred_contrib=True, num_threads=1)
+            return shap.sum(axis=1), shap
+        return self.booster.predict(batch.matrix, num_threads=1), None
+
+
+def confidence(ratio: float, distances: np.ndarray) -> str:
+    """The confidence in a price ("high", "medium" or "low"), from its range's width
+    (high / low) and how far its K_CLOSE-th neighbour is (metres)."""
+    close = distances[min(feats.K_CLOSE, len(distances)) - 1]
+    if ratio <= 1.45 and close <= 300:
+        return "high"
+    if ratio > 1.9 or not np.isfinite(close) or close > 2_000:
+        return "low"
+    return "medium"
