@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 
@@ -213,7 +214,7 @@ def get_neighbourhood():
         history = estimator.market_history(code) if code else []
     except OutsideCoverage as exc:
         return _outside_response(exc)
-    summary = summary | {"tranquillity": describe_tranquillity(summary["tranquillity"])}
+    summary = dataclasses.replace(summary, tranquillity=describe_tranquillity(summary.tranquillity))
     return jsonify(
         {
             "location": answers.location_answer(location),

@@ -1,0 +1,73 @@
+"""The features by name and group: what the model reads, in its column order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+K_NEIGHBOURS = 40
+K_CLOSE = 5
+K_MID = 15
+# Recency scale (days) of the neighbours' weights in knn_rel_recent.
+RECENCY_DAYS = 365.0
+# Neighbour weights: inverse distance, softened so that a sale on the same parcel (0 m)
+# does not take all the weight.
+DISTANCE_SOFTENING_M = 50.0
+# Neighbours of a similar surface count more (scale of the log surface ratio).
+AREA_SIMILARITY = 0.35
+
+ATTRIBUTES = (
+    "is_house",
+    "living_area_m2",
+    "rooms",
+    "area_per_room",
+    "land_area_m2",
+    "outbuildings",
+    "is_vefa",
+    "latitude",
+    "longitude",
+)
+NEIGHBOURHOOD = (
+    "knn_rel_close",
+    "knn_rel_mid",
+    "knn_rel_median",
+    "knn_rel_recent",
+    "knn_rel_weighted",
+    "knn_rel_similar",
+    "knn_rel_spread",
+    "knn_dist_nearest",
+    "knn_dist_close",
+    "knn_dist_mid",
+    "knn_dist_far",
+    "knn_age_days",
+    "knn_log_area",
+    "knn_log_land",
+    "knn_rooms",
+)
+BUILDING = ("parcel_sales", "parcel_rel_mean", "parcel_rel_last", "parcel_days_since")
+REPEAT = ("home_rel_last", "home_days_since")
+COMMUNE = ("commune_population_log", "commune_density_log")
+BASE_FEATURES = ATTRIBUTES + NEIGHBOURHOOD + BUILDING + REPEAT + COMMUNE
+# The baseline "LightGBM on attributes and coordinates only".
+ATTRIBUTE_FEATURES = ATTRIBUTES
+
+# Groups shown to users, each feature in one.
+FEATURE_GROUPS = {
+    **{name: "neighbourhood" for name in NEIGHBOURHOOD},
+    **{name: "building" for name in BUILDING},
+    **{name: "repeat" for name in REPEAT},
+    **{name: "commune" for name in COMMUNE},
+    "latitude": "location",
+    "longitude": "location",
+    "living_area_m2": "surface",
+    "area_per_room": "rooms",
+    "rooms": "rooms",
+    "land_area_m2": "land",
+    "outbuildings": "outbuildings",
+    "is_house": "type",
+    "is_vefa": "new_build",
+}
+
+
+def feature_names(tranquillity: Sequence[str] = ()) -> tuple[str, ...]:
+    """All model features: the base ones, then the tranquillity ones (if any)."""
+    return BASE_FEATURES + tuple(tranquillity)
