@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from model.geography import MAYOTTE, NOT_IN_DVF
+from model.geography import DEPARTEMENT_NAMES, MAYOTTE, NOT_IN_DVF, departement_label
 
 NBSP = "\u202f"  # narrow no-break space: French thousands separator and before units
 
@@ -158,6 +158,8 @@ def outside_coverage(
 ) -> tuple[str, str]:
     """A title and an explanation for a place the model cannot value."""
     covered_list = ", ".join(sorted(covered)) or "aucun"
+    if covered and len(covered) <= 12:  # names help; a national list would drown the page
+        covered_list += " (" + ", ".join(DEPARTEMENT_NAMES.get(c, c) for c in sorted(covered)) + ")"
     if departement == MAYOTTE:
         return (
             "Pas d'estimation à Mayotte",
@@ -175,7 +177,8 @@ def outside_coverage(
         return (
             "Ce département n'est pas encore couvert",
             f"Le modèle actuel a appris sur les ventes des départements {covered_list}. "
-            f"Estimer un bien du département {departement} à partir de ventes d'ailleurs "
+            f"Estimer un bien du département {departement_label(departement)} à partir de "
+            "ventes d'ailleurs "
             "donnerait un chiffre trompeur : nous préférons ne pas en donner.",
         )
     return (
