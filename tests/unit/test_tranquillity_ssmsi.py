@@ -149,8 +149,3 @@ def test_indicators_missing_from_a_whole_year_are_reported(official_file):
     assert ssmsi.missing_indicators(facts) == {}
     renamed = facts.replace({"indicator": {"Vols avec armes": "Vols à main armée"}})
     assert ssmsi.missing_indicators(renamed) == {"2023": ["Vols avec armes"]}
-
-
-def test_group_definitions_match_the_mirrors_mapping(shared_data):
-    path = shared_data / "ssmsi" / "groupes-indicateurs.json"
-    assert ssmsi.load_group_definitions(path) == ssmsi.GROUP_INDICATORS
