@@ -265,6 +265,10 @@ class Estimator:
 
     # --- places and indicators ----------------------------------------------------------
 
+    def departement_data(self, departement: str | None) -> dict | None:
+        """What the training data of a département held (`training.completeness`), if known."""
+        return self.metadata.get("departement_data", {}).get(departement or "")
+
     def locate_commune(self, latitude: float, longitude: float) -> str | None:
         """INSEE code of a point: nearest known sale or address, else nearest commune centre."""
         return self.places.locate_commune(latitude, longitude)

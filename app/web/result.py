@@ -220,8 +220,9 @@ def chart_points(history) -> list[dict]:
     return [dataclasses.asdict(quarter) for quarter in history or ()]
 
 
-def result_view(estimate, location, history, prop) -> dict:
-    """Everything the result template needs, already worded in French."""
+def result_view(estimate, location, history, prop, data_note: str | None = None) -> dict:
+    """Everything the result template needs, already worded in French; `data_note` says
+    when the département's data is partial."""
     confidence_word, confidence_text = french.CONFIDENCE.get(
         estimate.confidence, (estimate.confidence, "")
     )
@@ -236,6 +237,7 @@ def result_view(estimate, location, history, prop) -> dict:
         "market_period": french.month(estimate.market_period),
         "data_until": french.long_date(estimate.data_until),
         "model_version": estimate.model_version,
+        "data_note": data_note,
         "explanation": explanation(
             labelled(estimate.contributions), estimate.baseline, estimate.value
         ),

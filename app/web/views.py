@@ -8,6 +8,7 @@ from flask import Response, jsonify, render_template, request
 
 from app.errors import error_response
 from app.geocoding import Location, get_geocoder
+from app.labels.coverage import partial_data_note
 from app.model_store import get_estimator
 from app.ratelimit import limit_per_ip
 from app.requests import parse_estimate_request
@@ -86,7 +87,8 @@ def estimate():
         ), 422
     code_commune = _commune_of(location, estimator)
     history = estimator.market_history(code_commune, prop.property_type) if code_commune else []
-    view = result_view(result, location, history, prop)
+    data = estimator.departement_data(departement_of(code_commune))
+    view = result_view(result, location, history, prop, data_note=partial_data_note(data))
     commune = next(
         (
             c.commune_name

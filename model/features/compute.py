@@ -199,19 +199,26 @@ def _building(subjects, days, types, area, rooms, history: History) -> dict[str,
     parcels = history.parcels
     pos = parcels.last_before(parcel, days)
     ok = pos >= 0
-    p = np.where(ok, pos, 0)
+    count = _at(parcels.cum_count, pos, ok, 0)
     out = {
-        "parcel_sales": np.where(ok, parcels.cum_count[p], 0).astype("float64"),
+        "parcel_sales": count.astype("float64"),
         "parcel_rel_mean": np.where(
-            ok, parcels.cum_rel[p] / np.maximum(parcels.cum_count[p], 1), np.nan
+            ok, _at(parcels.cum_rel, pos, ok, np.nan) / np.maximum(count, 1), np.nan
         ),
-        "parcel_rel_last": np.where(ok, parcels.sorted_rel[p], np.nan),
-        "parcel_days_since": np.where(ok, days - parcels.sorted_days[p], np.nan),
+        "parcel_rel_last": _at(parcels.sorted_rel, pos, ok, np.nan),
+        "parcel_days_since": np.where(ok, days - _at(parcels.sorted_days, pos, ok, 0), np.nan),
     }
     homes = history.homes
     pos = homes.last_before(home_key(parcel, types, area, rooms), days)
     ok = pos >= 0
-    p = np.where(ok, pos, 0)
-    out["home_rel_last"] = np.where(ok, homes.sorted_rel[p], np.nan)
-    out["home_days_since"] = np.where(ok, days - homes.sorted_days[p], np.nan)
+    out["home_rel_last"] = _at(homes.sorted_rel, pos, ok, np.nan)
+    out["home_days_since"] = np.where(ok, days - _at(homes.sorted_days, pos, ok, 0), np.nan)
     return out
+
+
+def _at(values: np.ndarray, pos: np.ndarray, ok: np.ndarray, fill) -> np.ndarray:
+    """`values[pos]` where `ok`, else `fill`: a département without parcel ids (a partial
+    file) has an empty parcel history, with nothing to take."""
+    if not len(values):
+        return np.full(len(pos), fill, dtype="float64")
+    return np.where(ok, values[np.where(ok, pos, 0)], fill)
