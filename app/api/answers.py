@@ -116,10 +116,10 @@ def _tranquillity(summary) -> dict | None:
     return jsonable(summary)
 
 
-def estimate_parts(estimate, prop: Property, location: Location) -> api.EstimateParts:
-    """Everything about one estimate except which model made it."""
-    return api.EstimateParts(
-        estimate=api.Estimate(
+def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, Any]:
+    """Everything about one estimate except which model made it: the fields of `EstimateParts`."""
+    return {
+        "estimate": api.Estimate(
             value=euros(estimate.value),
             low=euros(estimate.low),
             high=euros(estimate.high),
@@ -127,27 +127,26 @@ def estimate_parts(estimate, prop: Property, location: Location) -> api.Estimate
             confidence=estimate.confidence,
             market_period=str(estimate.market_period),
         ),
-        explanation=api.Explanation(
+        "explanation": api.Explanation(
             baseline=euros(estimate.baseline) or 0,
             contributions=[_contribution(c) for c in (estimate.contributions or ())],
         ),
-        comparables=[comparable_answer(c) for c in (estimate.comparables or ())],
-        tranquillity=_tranquillity(estimate.tranquillity),
-        location=location_answer(location),
-        property=property_answer(prop),
-    )
+        "comparables": [comparable_answer(c) for c in (estimate.comparables or ())],
+        "tranquillity": _tranquillity(estimate.tranquillity),
+        "location": location_answer(location),
+        "property": property_answer(prop),
+    }
 
 
 def estimate_answer(estimate, prop: Property, location: Location, estimator):
     """The answer to POST /estimates."""
     parts = estimate_parts(estimate, prop, location)
-    return api.EstimateResponse(**dict(parts), model=model_ref(estimator))
+    return api.EstimateResponse(**parts, model=model_ref(estimator))
 
 
 def batch_estimate(index: int, estimate, prop: Property, location: Location):
     """One estimated home of a batch."""
-    parts = estimate_parts(estimate, prop, location)
-    return api.BatchEstimate(index=index, status=200, **dict(parts))
+    return api.BatchEstimate(index=index, status=200, **estimate_parts(estimate, prop, location))
 
 
 def batch_failure(index: int, error: ErrorDetail) -> api.BatchFailure:
