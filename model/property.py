@@ -153,22 +153,18 @@ _MESSAGES: dict[str, tuple] = {
     "extra_forbidden": ("unknown", "is not a known field"),
     "string_type": ("type", "must be a string"),
     "string_too_short": ("type", "must not be empty (leave the field out)"),
-    "bool_type": ("type", "must be true or false"),
-    "bool_parsing": ("type", "must be true or false"),
     "list_type": ("type", "must be a list"),
-    "model_type": ("type", "must be an object of named fields"),
-    "model_attributes_type": ("type", "must be an object of named fields"),
-    "dict_type": ("type", "must be an object of named fields"),
-}
-_MESSAGES.update(
-    dict.fromkeys(("float_type", "float_parsing", "finite_number"), ("type", "must be a number"))
-)
-_MESSAGES.update(
-    dict.fromkeys(
+    **dict.fromkeys(("bool_type", "bool_parsing"), ("type", "must be true or false")),
+    **dict.fromkeys(("float_type", "float_parsing", "finite_number"), ("type", "must be a number")),
+    **dict.fromkeys(
         ("int_type", "int_parsing", "int_from_float", "int_parsing_size"),
         ("type", "must be a whole number"),
-    )
-)
+    ),
+    **dict.fromkeys(
+        ("model_type", "model_attributes_type", "dict_type"),
+        ("type", "must be an object of named fields"),
+    ),
+}
 
 
 class Fields(BaseModel):
@@ -254,7 +250,7 @@ class HomeFields(Fields):
     land_area_m2: LandArea | None = None
     outbuildings: Outbuildings | None = None
     valuation_date: ValuationDate | None = Field(
-        None, description="Default: today. From 2014-01-01 to one year ahead."
+        None, description=f"Default: today. From {EARLIEST_VALUATION_DATE} to one year ahead."
     )
 
 

@@ -158,7 +158,7 @@ def _operation(
     return operation
 
 
-def _paths() -> dict:
+def _estimate_paths() -> dict:
     return {
         "/estimates": {
             "post": _operation(
@@ -191,6 +191,11 @@ def _paths() -> dict:
                 body="BatchRequest",
             )
         },
+    }
+
+
+def _read_paths() -> dict:
+    return {
         "/comparables": {
             "get": _operation(
                 "Past sales around a point",
@@ -217,6 +222,11 @@ def _paths() -> dict:
                 parameters=query_parameters(NeighbourhoodQuery),
             )
         },
+    }
+
+
+def _service_paths() -> dict:
+    return {
         "/model": {
             "get": _operation(
                 "The model being served",
@@ -276,7 +286,7 @@ def build_spec(server_url: str = "/api/v1") -> dict:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": {**_estimate_paths(), **_read_paths(), **_service_paths()},
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
