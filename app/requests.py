@@ -173,6 +173,7 @@ def _given(data: Mapping, allowed_fields: Collection[str] | None, typed: bool) -
         given = given_text(data)
     if allowed_fields is None:
         return {k: v for k, v in given.items() if k in ESTIMATE_FIELDS}
+    # Names the request does not define go on, to be refused as unknown.
     return {k: v for k, v in given.items() if k in allowed_fields or k not in ESTIMATE_FIELDS}
 
 
