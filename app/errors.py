@@ -1,11 +1,18 @@
-"""One error policy: JSON for API clients, a French HTML page for browsers."""
+"""One error policy: JSON for API clients, a French HTML page for browsers.
+
+`ErrorAnswer` is the JSON shape of every error (the spec's `Error`); `error_response`
+chooses between it and the French page.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, render_template, request
+from pydantic import BaseModel, Field, model_serializer
+from pydantic.json_schema import SkipJsonSchema
 from werkzeug.exceptions import HTTPException
 
 from app.model_store import ModelUnavailable
+from model.property import FieldError
 
 FRENCH_TITLES = {
     400: "Requête invalide",
@@ -20,6 +27,37 @@ FRENCH_TITLES = {
 }
 
 
+class ErrorDetail(BaseModel):
+    """What went wrong; `fields`, `code` and `retry_after` only when they apply."""
+
+    status: int
+    message: str
+    fields: list[FieldError] | SkipJsonSchema[None] = Field(
+        None, description="Each bad field and why (400)."
+    )
+    code: str | SkipJsonSchema[None] = Field(
+        None, description="Why an estimate is impossible (422)."
+    )
+    retry_after: int | SkipJsonSchema[None] = Field(None, description="Seconds to wait (429).")
+
+    # Absent rather than null: an error carries only what applies to it.
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class Error(BaseModel):
+    """The body of every error answer of the API."""
+
+    error: ErrorDetail
+
+
+def json_answer(answer: BaseModel, status: int = 200):
+    """A pydantic answer as a JSON response."""
+    body = answer.model_dump_json(by_alias=True)
+    return current_app.response_class(body, status=status, mimetype="application/json")
+
+
 def wants_json() -> bool:
     """API paths and clients that prefer JSON get JSON errors."""
     if request.path.startswith("/api/"):
@@ -32,8 +70,8 @@ def wants_json() -> bool:
 def error_response(status: int, message: str, **extra):
     """Render an error in the form the client asked for."""
     if wants_json():
-        body = {"error": {"status": status, "message": message, **extra}}
-        return jsonify(body), status
+        answer = Error(error=ErrorDetail(status=status, message=message, **extra))
+        return json_answer(answer, status), status
     title = FRENCH_TITLES.get(status, "Erreur")
     return render_template("error.html", status=status, title=title, message=message), status
 

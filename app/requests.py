@@ -1,50 +1,134 @@
-"""Typed requests built from a form or from JSON by the same function.
+"""Typed requests built from a form or from JSON by the same models.
 
 Owner: API engineer. Interface (used by the site too):
 
     parse_estimate_request(data, geocode, *, allowed_fields=None, today=None, typed=False)
         -> tuple[Property, Location]
+    parse_batch_request(data) -> BatchRequest
 
-`data` holds the property fields of `model.property.Property` and a location given
-either as `address` (geocoded with `geocode(address) -> Location | None`) or as
-`latitude` + `longitude` (when both are given, the coordinates win: a form that
-picked a suggestion sends both). Raises `model.property.InvalidProperty` naming each
-bad field. Error codes, stable for translations: `required`, `type`, `choice`,
-`range` (from `Property`), plus `unknown` (a field that is not expected),
-and `not_found` (an address that cannot be located). An address longer than
-`MAX_ADDRESS_LENGTH` characters is a `range` error.
+`PropertyRequest` is the body of POST /estimates and the site's form: the fields of
+`model.property.HomeFields` and a place given either as `address` (geocoded with
+`geocode(address) -> Location | None`) or as `latitude` + `longitude` (when both are given,
+the coordinates win: a form that picked a suggestion sends both). `typed` (the API) checks
+JSON types strictly; otherwise values are text (blank means absent, "65,5" is a number).
+JSON null means absent. Errors are `model.property.InvalidProperty` naming each bad field:
+`required`, `type`, `choice`, `range`, `unknown` (a field the request does not define, when
+`allowed_fields` is given: the API passes `ESTIMATE_FIELDS`; without it, other fields such
+as a form's csrf token are ignored) and `not_found` (an address that cannot be located).
+An address longer than `MAX_ADDRESS_LENGTH` characters is a `range` error.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from app.geocoding import Location
-from model.property import FieldError, InvalidProperty, Property
-
-PROPERTY_FIELDS = (
-    "property_type",
-    "living_area_m2",
-    "rooms",
-    "land_area_m2",
-    "outbuildings",
-    "valuation_date",
+from model.property import (
+    FRENCH_TEXT,
+    FieldError,
+    Fields,
+    HomeFields,
+    InvalidProperty,
+    Latitude,
+    Longitude,
+    Property,
+    given_text,
+    validate,
 )
-LOCATION_FIELDS = ("address", "latitude", "longitude")
-ESTIMATE_FIELDS = PROPERTY_FIELDS + LOCATION_FIELDS
+
 MAX_ADDRESS_LENGTH = 200
+BATCH_MAX = 1000
 
-# JSON types each field must already have when `typed` (the API); forms send strings.
-_NUMBER_FIELDS = ("living_area_m2", "land_area_m2", "latitude", "longitude")
-_INTEGER_FIELDS = ("rooms", "outbuildings")
-_STRING_FIELDS = ("property_type", "valuation_date", "address")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
+# Checked before stripping: the length a client sent is the one it is told about.
+Address = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_LENGTH), AfterValidator(str.strip)
+]
 Geocode = Callable[[str], Location | None]
+
+
+class PlaceFields(Fields):
+    """Where the home is: an address, or coordinates (which win)."""
+
+    # Null means absent, but the schema does not offer it: a client leaves the field out.
+    address: Address | SkipJsonSchema[None] = Field(
+        None,
+        description="Free text, geocoded (BAN). Ignored for locating when latitude and "
+        "longitude are given.",
+    )
+    latitude: Latitude | SkipJsonSchema[None] = None
+    longitude: Longitude | SkipJsonSchema[None] = None
+
+
+class PropertyRequest(PlaceFields, HomeFields):
+    """A home and its place: `address`, or `latitude` + `longitude`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [{"required": ["address"]}, {"required": ["latitude", "longitude"]}],
+            "examples": [
+                {
+                    "property_type": "apartment",
+                    "living_area_m2": 52.5,
+                    "rooms": 3,
+                    "address": "10 rue de Rivoli, 75004 Paris",
+                },
+                {
+                    "property_type": "house",
+                    "living_area_m2": 110,
+                    "rooms": 5,
+                    "land_area_m2": 450,
+                    "outbuildings": 1,
+                    "latitude": 50.6292,
+                    "longitude": 3.0573,
+                    "valuation_date": "2025-03-01",
+                },
+            ],
+        }
+    )
+
+
+ESTIMATE_FIELDS = tuple(PropertyRequest.model_fields)
+PLACE_FIELDS = tuple(PlaceFields.model_fields)
+
+
+class BatchRequest(Fields):
+    """Up to 1000 homes to estimate at once."""
+
+    messages = {
+        "model_type": ("type", "must be an object with 'properties'"),
+        "list_type": ("type", "must be a list of properties"),
+        **dict.fromkeys(
+            ("too_short", "too_long"),
+            (
+                "range",
+                f"must hold between 1 and {BATCH_MAX} properties",
+                {"min": 1, "max": BATCH_MAX},
+            ),
+        ),
+    }
+
+    properties: list[Any] = Field(
+        min_length=1,
+        max_length=BATCH_MAX,
+        description="Each item as the body of POST /estimates (PropertyRequest). A bad item "
+        "gets its own error in `results`; it does not fail the batch.",
+    )
+    # Explanations cost ~20 times the estimate itself: a batch asks for them explicitly.
+    explain: bool = Field(
+        False,
+        description="Include contributions in € and 5 comparables per home "
+        "(about 4 ms per home instead of 0.2 ms).",
+    )
+
+
+def parse_batch_request(data: Any) -> BatchRequest:
+    """The body of POST /estimates/batch (its items are parsed one by one), strictly."""
+    return validate(BatchRequest, data, strict=True)
 
 
 def parse_estimate_request(
@@ -58,146 +142,61 @@ def parse_estimate_request(
     """Validate a property and locate it; raise `InvalidProperty` listing every bad field."""
     if not isinstance(data, Mapping):
         raise InvalidProperty([FieldError("body", "type", "must be an object of named fields")])
-    errors = unknown_field_errors(data, allowed_fields)
-    if typed:
-        errors += json_type_errors(data)
-    bad = {e.field for e in errors}
-
-    location, location_errors = _locate(data, geocode, bad)
-    errors += location_errors
-    # Validate the other fields even when the place is unknown, so every error shows at once.
-    fields = {k: v for k, v in data.items() if k in PROPERTY_FIELDS and k not in bad}
-    fields["latitude"] = location.latitude if location else 0.0
-    fields["longitude"] = location.longitude if location else 0.0
-    if location and location.code_commune:
-        fields["code_commune"] = location.code_commune
+    given = _given(data, allowed_fields, typed)
+    context = {"today": today} if typed else {**FRENCH_TEXT, "today": today}
+    request, errors = None, []
     try:
-        prop = Property.from_mapping(fields, today=today)
+        request = validate(PropertyRequest, given, strict=typed, context=context)
     except InvalidProperty as exc:
-        # Fields already found bad were left out: Property would call them missing.
-        errors += [e for e in exc.errors if e.field not in bad]
+        errors = exc.errors
+    bad = {e.field for e in errors}
+    # Locate the home even when other fields are bad, so that every error shows at once.
+    place = request or validate(
+        PlaceFields,
+        {k: v for k, v in given.items() if k in PLACE_FIELDS and k not in bad},
+        strict=typed,
+        context=context,
+    )
+    location, location_errors = _locate(place, given.keys(), bad, geocode)
+    errors += location_errors
     if errors:
         raise InvalidProperty(errors)
+    prop = Property.of(request, location.latitude, location.longitude, location.code_commune, today)
     return prop, location
 
 
-def unknown_field_errors(data: Mapping, allowed_fields: Collection[str] | None) -> list[FieldError]:
-    """One error per field outside `allowed_fields` (none when it is None)."""
+def _given(data: Mapping, allowed_fields: Collection[str] | None, typed: bool) -> dict[str, Any]:
+    """The fields present: JSON null and blank text mean absent."""
+    if typed:
+        given = {k: v for k, v in data.items() if v is not None}
+    else:
+        given = given_text(data)
     if allowed_fields is None:
-        return []
-    return [
-        FieldError(
-            str(name), "unknown", "is not a known field", {"allowed": sorted(allowed_fields)}
-        )
-        for name in data
-        if name not in allowed_fields
-    ]
-
-
-def json_type_errors(data: Mapping) -> list[FieldError]:
-    """Errors for JSON values of the wrong type (null means absent for every field)."""
-    errors = []
-    for name, value in data.items():
-        if value is None:
-            continue
-        if name in _NUMBER_FIELDS and not _is_number(value):
-            errors.append(FieldError(name, "type", "must be a number"))
-        elif name in _INTEGER_FIELDS and not _is_integer(value):
-            errors.append(FieldError(name, "type", "must be a whole number"))
-        elif name in _STRING_FIELDS and not isinstance(value, str):
-            errors.append(FieldError(name, "type", "must be a string"))
-        elif name in _STRING_FIELDS and value == "":
-            errors.append(FieldError(name, "type", "must not be empty (leave the field out)"))
-        elif name == "address" and len(value) > MAX_ADDRESS_LENGTH:
-            # Checked even when coordinates locate the home: the request is wrong either way.
-            errors.append(
-                FieldError(
-                    name,
-                    "range",
-                    f"must be at most {MAX_ADDRESS_LENGTH} characters",
-                    {"max": MAX_ADDRESS_LENGTH},
-                )
-            )
-        elif name == "valuation_date" and not _ISO_DATE.fullmatch(value):
-            # date.fromisoformat also takes "20240101" and week dates; JSON dates do not.
-            errors.append(FieldError(name, "type", "must be an ISO date (YYYY-MM-DD)"))
-    return errors
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_integer(value: Any) -> bool:
-    # JSON Schema counts 3.0 as an integer; so do we.
-    return _is_number(value) and math.isfinite(value) and float(value).is_integer()
-
-
-def _present(value: Any) -> bool:
-    return value is not None and not (isinstance(value, str) and value.strip() == "")
+        return {k: v for k, v in given.items() if k in ESTIMATE_FIELDS}
+    # Names the request does not define go on, to be refused as unknown.
+    return {k: v for k, v in given.items() if k in allowed_fields or k not in ESTIMATE_FIELDS}
 
 
 def _locate(
-    data: Mapping, geocode: Geocode, bad: set[str]
+    place: PlaceFields, given: Collection[str], bad: set[str], geocode: Geocode
 ) -> tuple[Location | None, list[FieldError]]:
     """The place given by coordinates, else by address; errors name the field at fault."""
-    has_lat, has_lon = _present(data.get("latitude")), _present(data.get("longitude"))
-    if has_lat or has_lon:
-        if {"latitude", "longitude"} & bad:
+    coordinates = {"latitude", "longitude"} & set(given)
+    if coordinates:
+        if coordinates & bad:
             return None, []
-        return _from_coordinates(data, has_lat, has_lon)
+        if len(coordinates) == 1:
+            (missing,) = {"latitude", "longitude"} - coordinates
+            return None, [FieldError(missing, "required", "is required with the other coordinate")]
+        label = place.address or None
+        return Location(place.latitude, place.longitude, "coordinates", "coordinates", label), []
     if "address" in bad:
         return None, []
-    address = data.get("address")
-    if not _present(address):
+    if not place.address:
         return None, [
             FieldError("address", "required", "is required (or give latitude and longitude)")
         ]
-    if not isinstance(address, str):
-        return None, [FieldError("address", "type", "must be a string")]
-    if len(address) > MAX_ADDRESS_LENGTH:
-        return None, [
-            FieldError(
-                "address",
-                "range",
-                f"must be at most {MAX_ADDRESS_LENGTH} characters",
-                {"max": MAX_ADDRESS_LENGTH},
-            )
-        ]
-    location = geocode(address.strip())
+    location = geocode(place.address)
     if location is None:
         return None, [FieldError("address", "not_found", "could not be located")]
-    return location, []
-
-
-def _from_coordinates(
-    data: Mapping, has_lat: bool, has_lon: bool
-) -> tuple[Location | None, list[FieldError]]:
-    missing = [name for name, ok in (("latitude", has_lat), ("longitude", has_lon)) if not ok]
-    if missing:
-        return None, [
-            FieldError(name, "required", "is required with the other coordinate")
-            for name in missing
-        ]
-    try:
-        # Property.from_mapping checks types and bounds; here we only need the values.
-        probe = Property.from_mapping(
-            {
-                "property_type": "house",
-                "living_area_m2": 50,
-                "rooms": 1,
-                "latitude": data["latitude"],
-                "longitude": data["longitude"],
-            }
-        )
-    except InvalidProperty as exc:
-        return None, [e for e in exc.errors if e.field in ("latitude", "longitude")]
-    label = data.get("address") if isinstance(data.get("address"), str) else None
-    location = Location(
-        latitude=probe.latitude,
-        longitude=probe.longitude,
-        precision="coordinates",
-        source="coordinates",
-        label=label.strip()[:MAX_ADDRESS_LENGTH] if label else None,
-    )
     return location, []

@@ -53,6 +53,16 @@ def csrf_token() -> str:
     return token
 
 
+# Methods that change nothing: the only ones a page may receive without the token.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def require_csrf() -> None:
+    """Before each request of a blueprint: refuse an unsafe method without the token."""
+    if request.method not in SAFE_METHODS:
+        check_csrf()
+
+
 def check_csrf() -> None:
     """Abort with 400 unless the request carries the session's token."""
     expected = session.get(CSRF_FIELD)
@@ -76,11 +86,6 @@ def _headers(response):
 
 
 def init_app(app: Flask) -> None:
-    """Headers on every response; hardened session cookie; `csrf_token()` in templates."""
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    if not app.config.get("SESSION_COOKIE_SAMESITE"):
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if app.config.get("ENV") == "production":
-        app.config["SESSION_COOKIE_SECURE"] = True
+    """Headers on every response; `csrf_token()` in templates (cookie settings: settings.py)."""
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,4 +1,7 @@
-"""Settings in layers: code defaults, then `IMMOVAL_*` environment variables, then a mapping."""
+"""Settings in layers: code defaults, then `IMMOVAL_*` environment variables, then a mapping.
+
+`DEFAULTS` holds every setting of the app and its default, in one place.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,9 @@ from typing import Any
 
 from flask import Flask
 
+from app.model_store import POINTER_CHECK_SECONDS
+from app.ratelimit import FORM_RATE_LIMIT, FORM_RATE_WINDOW
+from app.usage import FLUSH_SECONDS
 from model.settings import home_from_env
 
 DEV_SECRET = "dev-only-not-secret"
@@ -19,9 +25,22 @@ DEFAULTS: dict[str, Any] = {
     "GEOCODER_URL": "https://api-adresse.data.gouv.fr/search/",
     "GEOCODER_TIMEOUT": 1.5,
     "DATABASE_URL": None,  # default: sqlite under IMMOVAL_HOME
+    "MODEL_CHECK_SECONDS": POINTER_CHECK_SECONDS,  # how often a worker looks for a new champion
+    # The API: requests per key and window, unless the key has its own limit.
+    "API_RATE_LIMIT": 600,
+    "API_RATE_WINDOW": 60,  # seconds
+    "API_KEY_CACHE_SECONDS": 5.0,  # how long a revocation may take to reach a worker
+    "USAGE_FLUSH_SECONDS": FLUSH_SECONDS,
+    # The site's estimate form, per IP and window.
+    "FORM_RATE_LIMIT": FORM_RATE_LIMIT,
+    "FORM_RATE_WINDOW": FORM_RATE_WINDOW,
     # Address suggestions per IP and window: one request per keystroke pause.
     "SUGGEST_RATE_LIMIT": 120,
     "SUGGEST_RATE_WINDOW": 60,
+    # The session cookie (it holds the CSRF token): out of scripts' reach, and not sent
+    # with other sites' form posts.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
 }
 
 
@@ -32,5 +51,7 @@ def load_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("IMMOVAL")
     if config:
         app.config.update(config)
-    if app.config["ENV"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET:
-        raise RuntimeError("IMMOVAL_SECRET_KEY must be set when IMMOVAL_ENV=production")
+    if app.config["ENV"] == "production":
+        if app.config["SECRET_KEY"] == DEV_SECRET:
+            raise RuntimeError("IMMOVAL_SECRET_KEY must be set when IMMOVAL_ENV=production")
+        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only

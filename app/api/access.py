@@ -10,35 +10,17 @@ from flask import Flask, current_app, g, request
 from app import db
 from app.apikeys import KeyCache
 from app.errors import error_response
-from app.ratelimit import (
-    FORM_RATE_LIMIT,
-    FORM_RATE_WINDOW,
-    RateLimiter,
-    get_limiter,
-    prune,
-    too_many_requests,
-)
-from app.usage import FLUSH_SECONDS, UsageLog, UsageRecord
+from app.ratelimit import RateLimiter, get_limiter, prune, too_many_requests
+from app.usage import UsageLog, UsageRecord
 
 RATE_WINDOWS_KEPT_SECONDS = 86_400  # windows older than a day are deleted hourly
 
 # Endpoints anyone may call: load balancers and API clients discovering the spec.
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
 
-DEFAULTS = {
-    "API_RATE_LIMIT": 600,  # requests per key and window, unless the key has its own
-    "API_RATE_WINDOW": 60,  # seconds
-    "API_KEY_CACHE_SECONDS": 5.0,  # how long a revocation may take to reach a worker
-    "USAGE_FLUSH_SECONDS": FLUSH_SECONDS,
-    "FORM_RATE_LIMIT": FORM_RATE_LIMIT,  # the public site's estimate form, per IP
-    "FORM_RATE_WINDOW": FORM_RATE_WINDOW,
-}
-
 
 def init_app(app: Flask) -> None:
-    """Defaults, the database, the key cache and the usage log of this app."""
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+    """The database, the key cache and the usage log of this app (settings: settings.py)."""
     db.init_app(app)
     database = app.extensions["immoval.db"]
     app.extensions["immoval.limiter"] = RateLimiter(database)

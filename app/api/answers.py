@@ -1,18 +1,23 @@
-"""Domain objects to JSON answers: pure functions, field names in English, ISO dates."""
+"""Domain objects to the API's answer models (`app.api.models`): pure functions.
+
+The estimator's values are trusted: they are converted to plain Python values here
+(whole euros, finite floats or None, dates) and checked once more by the models.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from app.api import models as api
+from app.errors import ErrorDetail
 from app.geocoding import Location
 from app.labels.contributions import contribution_label
 from app.labels.tranquillity import describe_tranquillity
-from model.explain import Contribution
-from model.property import FieldError, Property
+from model.property import Property
 
 
 def jsonable(value: Any) -> Any:
@@ -53,71 +58,14 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _day(value: Any) -> str | None:
+def _day(value: Any) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return str(value)[:10]
-
-
-def model_ref(estimator) -> dict:
-    """Which model answered, and the date its data runs to."""
-    return {"version": str(estimator.version), "data_until": _day(estimator.data_until)}
-
-
-def location_answer(location: Location) -> dict:
-    return {
-        "latitude": float(location.latitude),
-        "longitude": float(location.longitude),
-        "precision": location.precision,
-        "source": location.source,
-        "label": location.label,
-        "code_commune": location.code_commune,
-        "postcode": location.postcode,
-    }
-
-
-def property_answer(prop: Property) -> dict:
-    return {
-        "property_type": prop.property_type,
-        "living_area_m2": prop.living_area_m2,
-        "rooms": prop.rooms,
-        "land_area_m2": prop.land_area_m2,
-        "outbuildings": prop.outbuildings,
-        "valuation_date": prop.valuation_date.isoformat(),
-    }
-
-
-def comparable_answer(comparable) -> dict:
-    rooms = getattr(comparable, "rooms", None)
-    return {
-        "mutation_id": str(comparable.mutation_id),
-        "date": _day(comparable.date),
-        "property_type": comparable.property_type,
-        "living_area_m2": _number(comparable.living_area_m2),
-        "rooms": None if rooms is None or _number(rooms) is None else int(rooms),
-        "land_area_m2": _number(comparable.land_area_m2),
-        "price": _number(comparable.price),
-        "price_per_m2": _number(comparable.price_per_m2),
-        "distance_m": _number(comparable.distance_m),
-        "latitude": _number(comparable.latitude),
-        "longitude": _number(comparable.longitude),
-        "street": _text(comparable.street),
-        "code_commune": _text(comparable.code_commune),
-        "commune_name": _text(comparable.commune_name),
-    }
-
-
-def contribution_answer(contribution: Contribution) -> dict:
-    """One contribution to the price: its group, French label and whole euros."""
-    return {
-        "feature": contribution.feature,
-        "label": contribution_label(contribution),
-        "euros": euros(contribution.euros) or 0,
-    }
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _text(value: Any) -> str | None:
@@ -126,39 +74,150 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def estimate_parts(estimate, prop: Property, location: Location) -> dict:
-    """Everything about one estimate except which model made it."""
+def model_ref(estimator) -> api.ModelRef:
+    """Which model answered, and the date its data runs to."""
+    return api.ModelRef(version=str(estimator.version), data_until=_day(estimator.data_until))
+
+
+def location_answer(location: Location) -> api.Location:
+    return api.Location.model_validate(location, from_attributes=True)
+
+
+def property_answer(prop: Property) -> api.PropertyEcho:
+    """The property as understood (its place is in `location`)."""
+    return api.PropertyEcho.model_validate(prop, from_attributes=True)
+
+
+def comparable_answer(comparable) -> api.Comparable:
+    rooms = getattr(comparable, "rooms", None)
+    return api.Comparable(
+        mutation_id=str(comparable.mutation_id),
+        date=_day(comparable.date),
+        property_type=comparable.property_type,
+        living_area_m2=_number(comparable.living_area_m2),
+        rooms=None if rooms is None or _number(rooms) is None else int(rooms),
+        land_area_m2=_number(comparable.land_area_m2),
+        price=_number(comparable.price),
+        price_per_m2=_number(comparable.price_per_m2),
+        distance_m=_number(comparable.distance_m),
+        latitude=_number(comparable.latitude),
+        longitude=_number(comparable.longitude),
+        street=_text(comparable.street),
+        code_commune=_text(comparable.code_commune),
+        commune_name=_text(comparable.commune_name),
+    )
+
+
+def _contribution(c) -> api.Contribution:
+    """One group of features and what it adds to the price."""
+    return api.Contribution(
+        feature=c.feature, label=contribution_label(c), euros=euros(c.euros) or 0
+    )
+
+
+def _tranquillity(summary) -> dict | None:
+    """The tranquillity summary of a place, worded as on the site, as plain JSON values."""
+    return jsonable(describe_tranquillity(summary))
+
+
+def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, Any]:
+    """Everything about one estimate except which model made it: the fields of `EstimateParts`."""
     return {
-        "estimate": {
-            "value": euros(estimate.value),
-            "low": euros(estimate.low),
-            "high": euros(estimate.high),
-            "price_per_m2": euros(estimate.price_per_m2),
-            "confidence": estimate.confidence,
-            "market_period": str(estimate.market_period),
-        },
-        "explanation": {
-            "baseline": euros(estimate.baseline) or 0,
-            "contributions": [contribution_answer(c) for c in (estimate.contributions or ())],
-        },
+        "estimate": api.Estimate(
+            value=euros(estimate.value),
+            low=euros(estimate.low),
+            high=euros(estimate.high),
+            price_per_m2=euros(estimate.price_per_m2),
+            confidence=estimate.confidence,
+            market_period=str(estimate.market_period),
+        ),
+        "explanation": api.Explanation(
+            baseline=euros(estimate.baseline) or 0,
+            contributions=[_contribution(c) for c in (estimate.contributions or ())],
+        ),
         "comparables": [comparable_answer(c) for c in (estimate.comparables or ())],
-        "tranquillity": jsonable(describe_tranquillity(estimate.tranquillity)),
+        "tranquillity": _tranquillity(estimate.tranquillity),
         "location": location_answer(location),
         "property": property_answer(prop),
     }
 
 
-def estimate_answer(estimate, prop: Property, location: Location, estimator) -> dict:
+def estimate_answer(estimate, prop: Property, location: Location, estimator):
     """The answer to POST /estimates."""
-    return {**estimate_parts(estimate, prop, location), "model": model_ref(estimator)}
+    parts = estimate_parts(estimate, prop, location)
+    return api.EstimateResponse(**parts, model=model_ref(estimator))
 
 
-def training_window(window: Any) -> dict | None:
+def batch_estimate(index: int, estimate, prop: Property, location: Location):
+    """One estimated home of a batch."""
+    return api.BatchEstimate(index=index, status=200, **estimate_parts(estimate, prop, location))
+
+
+def batch_failure(index: int, error: ErrorDetail) -> api.BatchFailure:
+    """One home of a batch that could not be estimated, with the error a single home gets."""
+    return api.BatchFailure(index=index, status=error.status, error=error)
+
+
+def batch_answer(results: Sequence, estimator) -> api.BatchResponse:
+    """The answer to POST /estimates/batch: every result, in order, and how many of each."""
+    statuses = [r.status for r in results]
+    summary = api.BatchSummary(
+        estimated=statuses.count(200),
+        invalid=statuses.count(400),
+        outside_coverage=statuses.count(422),
+    )
+    return api.BatchResponse(results=results, summary=summary, model=model_ref(estimator))
+
+
+def comparables_answer(comparables: Iterable, location: Location, estimator):
+    """The answer to GET /comparables."""
+    return api.ComparablesResponse(
+        comparables=[comparable_answer(c) for c in comparables],
+        location=location_answer(location),
+        model=model_ref(estimator),
+    )
+
+
+def neighbourhood_answer(location: Location, code: str | None, summary, history, estimator):
+    """The answer to GET /neighbourhood."""
+    return api.NeighbourhoodResponse(
+        location=location_answer(location),
+        code_commune=code,
+        neighbourhood=jsonable(
+            dataclasses.replace(summary, tranquillity=_tranquillity(summary.tranquillity))
+        )
+        or {},
+        market_history=jsonable(list(history)),
+        model=model_ref(estimator),
+    )
+
+
+def model_info(estimator) -> api.ModelInfo:
+    """The answer to GET /model."""
+    metadata = estimator.metadata or {}
+    return api.ModelInfo(
+        version=str(estimator.version),
+        data_until=_day(estimator.data_until),
+        departements=sorted(getattr(estimator, "departements", ()) or ()),
+        training_window=training_window(metadata.get("training_window")),
+        metrics=evaluation_metrics(metadata.get("evaluation")),
+    )
+
+
+def health_answer(estimator) -> api.Health:
+    """The answer to GET /health; `estimator` None when no model is served."""
+    if estimator is None:
+        return api.Health(status="unavailable", model_version=None, data_until=None)
+    ref = model_ref(estimator)
+    return api.Health(status="ok", model_version=ref.version, data_until=ref.data_until)
+
+
+def training_window(window: Any) -> api.TrainingWindow | None:
     """The first and last dates of the training sales."""
     if isinstance(window, Mapping):
-        return jsonable(window)
+        return api.TrainingWindow.model_validate(jsonable(window))
     if isinstance(window, list | tuple) and len(window) == 2:
-        return {"from": _day(window[0]), "to": _day(window[1])}
+        return api.TrainingWindow(start=_day(window[0]), end=_day(window[1]))
     return None
 
 
@@ -172,7 +231,7 @@ def evaluation_metrics(evaluation: Any) -> dict | None:
     model = results.get("model")
     if not isinstance(model, Mapping):
         return None
-    metrics = {
+    return {
         "test_period": jsonable(evaluation.get("test_period")),
         "overall": jsonable(model.get("overall")),
         "by_departement_type": jsonable(model.get("by_departement_type")),
@@ -181,7 +240,6 @@ def evaluation_metrics(evaluation: Any) -> dict | None:
         "variants": _overall_of(results, lambda name: name.startswith("model_")),
         "baselines": _overall_of(results, lambda name: not name.startswith("model")),
     }
-    return metrics
 
 
 def _overall_of(results: Mapping, keep) -> dict:
@@ -190,16 +248,3 @@ def _overall_of(results: Mapping, keep) -> dict:
         for name, value in results.items()
         if keep(name) and isinstance(value, Mapping) and "overall" in value
     }
-
-
-def field_errors(errors: list[FieldError]) -> list[dict]:
-    """Bad fields as JSON, in the order found."""
-    return [
-        {"field": e.field, "code": e.code, "message": e.message, "params": jsonable(e.params)}
-        for e in errors
-    ]
-
-
-def error_body(status: int, message: str, **extra) -> dict:
-    """The `error` object of an answer (also used per item in a batch)."""
-    return {"status": status, "message": message, **extra}

@@ -12,7 +12,7 @@ from app.labels.coverage import partial_data_note
 from app.model_store import get_estimator
 from app.ratelimit import limit_per_ip
 from app.requests import parse_estimate_request
-from app.security import check_csrf
+from app.security import require_csrf
 from app.web import bp, french
 from app.web.result import comparables_csv, result_view
 from model.estimator import OutsideCoverage
@@ -39,6 +39,9 @@ EXPORT_FIELDS = (
     "latitude",
     "longitude",
 )
+# Every POST of the site carries the session's token: checked here, once, before any view.
+bp.before_request(require_csrf)
+
 COMPARABLES_SHOWN = 10
 COMPARABLES_EXPORTED = 50
 ROBOTS_TXT = """\
@@ -68,7 +71,6 @@ def index():
 @limit_per_ip("form")
 def estimate():
     """Validate the form, locate the address, estimate; French errors beside each field."""
-    check_csrf()
     form = _fields(FORM_FIELDS)
     try:
         prop, location = parse_estimate_request(form, get_geocoder().geocode)
@@ -111,7 +113,6 @@ def estimate():
 @limit_per_ip("form")
 def comparables_export():
     """The comparable sales of an estimate as a CSV download."""
-    check_csrf()
     try:
         prop, _ = parse_estimate_request(_fields(EXPORT_FIELDS), get_geocoder().geocode)
     except InvalidProperty as exc:
@@ -144,7 +145,6 @@ def comparables_export():
 @limit_per_ip("suggest")
 def suggestions():
     """Completions of a partly typed address, for the form's script (POST: never in logs)."""
-    check_csrf()
     query = (request.form.get("q") or "")[:200]
     found = get_geocoder().suggest(query, limit=5)
     return jsonify(

@@ -153,3 +153,32 @@ def test_model_describes_the_served_version(client, key):
 def test_health_names_the_model(client):
     body = assert_documented(client.get("/api/v1/health"), "/health")
     assert body["status"] == "ok" and body["model_version"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/comparables", "comparables"), ("/neighbourhood", "neighbourhood")]
+)
+def test_every_view_answers_outside_coverage_the_same_way(app, client, key, place, path, method):
+    """One handler answers OutsideCoverage for every view, as POST /estimates does."""
+    from app.model_store import get_estimator
+    from model.estimator import OutsideCoverage
+
+    def outside(*args, **kwargs):
+        raise OutsideCoverage("not_in_dvf", "Moselle keeps its own land register", "57")
+
+    single = client.post("/api/v1/estimates", headers=bearer(key), json=home(STRASBOURG))
+    with app.app_context():
+        estimator = get_estimator()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(estimator, method, outside)
+        response = client.get(
+            f"/api/v1{path}",
+            headers=bearer(key),
+            query_string={"latitude": place[0], "longitude": place[1]},
+        )
+    body = assert_documented(response, path)
+    assert response.status_code == 422
+    assert (
+        body["error"].keys() == single.get_json()["error"].keys() == {"status", "message", "code"}
+    )
+    assert body["error"]["code"] == "not_in_dvf"

@@ -262,3 +262,20 @@ def test_unknown_page_is_a_french_error_page(client):
     page = Page(response.get_data(as_text=True))
     assert "Page introuvable" in page.text and "Cette page n'existe pas" in page.text
     assert response.headers["X-Robots-Tag"].startswith("noindex")
+
+
+def test_every_post_of_the_site_requires_the_csrf_token(app, client, token):
+    posts = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("web.") and "POST" in rule.methods
+    )
+    assert posts == ["/adresses/suggestions", "/estimation", "/estimation/comparables.csv"]
+    for path in posts:
+        for sent in ({}, {"csrf_token": "forged"}, {"csrf_token": ""}):
+            response = client.post(path, data={"q": "rivoli", **APARTMENT, **sent})
+            assert response.status_code == 400, path
+            assert "Le formulaire a expiré" in Page(response.get_data(as_text=True)).text
+        # The header the form's script sends is as good as the hidden field.
+        response = client.post(path, data={"q": "ri", **APARTMENT}, headers={"X-CSRF-Token": token})
+        assert "Le formulaire a expiré" not in response.get_data(as_text=True), path

@@ -1,0 +1,31 @@
+"""The API's answers to domain errors, registered once for every view of the blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from app.errors import Error, ErrorDetail, json_answer
+from model.estimator import OutsideCoverage
+from model.property import InvalidProperty
+
+
+def invalid(exc: InvalidProperty, message: str = "invalid request: see fields") -> ErrorDetail:
+    """400: each bad field named, with its stable code."""
+    return ErrorDetail(status=400, message=message, fields=exc.errors)
+
+
+def outside(exc: OutsideCoverage) -> ErrorDetail:
+    """422: the model cannot value this place; `code` says why."""
+    return ErrorDetail(status=422, message=exc.reason, code=exc.code)
+
+
+def register(bp: Blueprint) -> None:
+    """Answer each domain error with its status and body, whichever view raised it."""
+
+    @bp.errorhandler(InvalidProperty)
+    def _invalid(exc: InvalidProperty):
+        return json_answer(Error(error=invalid(exc)), 400)
+
+    @bp.errorhandler(OutsideCoverage)
+    def _outside(exc: OutsideCoverage):
+        return json_answer(Error(error=outside(exc)), 422)
