@@ -16,7 +16,9 @@ from app.api import models as api
 from app.errors import ErrorDetail
 from app.geocoding import Location
 from app.labels.contributions import contribution_label
+from app.labels.coverage import partial_data_note
 from app.labels.tranquillity import describe_tranquillity
+from model.geography import DEPARTEMENT_NAMES
 from model.property import Property
 
 
@@ -199,8 +201,21 @@ def model_info(estimator) -> api.ModelInfo:
         version=str(estimator.version),
         data_until=_day(estimator.data_until),
         departements=sorted(getattr(estimator, "departements", ()) or ()),
+        departement_data={
+            code: departement_answer(data)
+            for code, data in (metadata.get("departement_data") or {}).items()
+        },
         training_window=training_window(metadata.get("training_window")),
         metrics=evaluation_metrics(metadata.get("evaluation")),
+    )
+
+
+def departement_answer(data: Mapping) -> api.DepartementData:
+    """One département's data, with the French note of its gaps."""
+    return api.DepartementData(
+        **{name: data[name] for name in api.DepartementData.model_fields if name in data},
+        name=DEPARTEMENT_NAMES.get(data["code"]),
+        note=partial_data_note(data),
     )
 
 

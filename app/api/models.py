@@ -188,12 +188,33 @@ class TrainingWindow(Answer):
     end: dt.date = Field(alias="to")
 
 
+class DepartementData(Answer):
+    """What the model's data holds for one département; `gaps` say where it is partial."""
+
+    code: str
+    name: str | None
+    sales: int
+    first_sale: dt.date
+    last_sale: dt.date
+    communes_with_sales: int
+    communes: int
+    gaps: list[str] = Field(
+        description="Stable ids of what the département's file lacks: `few_communes` (sales of "
+        "fewer than half its communes), `starts_late`, `ends_early` (a shorter period than the "
+        "other départements), `no_outbuildings`, `no_parcels` (fields DVF normally fills)."
+    )
+    note: str | None = Field(description="The gaps in French, as the site shows them.")
+
+
 class ModelInfo(Answer):
     """The model being served: version, training window, data date, evaluation metrics."""
 
     version: str
     data_until: dt.date | None
     departements: list[str]
+    departement_data: dict[str, DepartementData] = Field(
+        description="Per served département: its sales, period, communes and gaps."
+    )
     training_window: TrainingWindow | None
     metrics: dict[str, Any] | None = Field(
         description="Out-of-time evaluation: MdAPE, PE10, PE20, median ratio, COD, PRD, range "

@@ -70,3 +70,18 @@ def test_a_home_in_chartres_is_valued_with_the_partial_data_said(chartres_app):
     assert "Données partielles pour Eure-et-Loir (28)" in page.text
     assert "les ventes de 7 communes seulement sur" in page.text
     assert "Délinquance" in page.text or "délinquance" in page.text
+
+
+def test_agents_read_the_gaps_of_each_departement_from_the_model_answer(
+    chartres_app, chartres_home
+):
+    from tests.integration.api_helpers import assert_documented, bearer, create_key
+
+    key = create_key(chartres_home, database_url=chartres_app.config["DATABASE_URL"])
+    response = chartres_app.test_client().get("/api/v1/model", headers=bearer(key))
+    body = assert_documented(response, "/model", "get")
+    assert response.status_code == 200, body
+    data = body["departement_data"]["28"]
+    assert data["name"] == "Eure-et-Loir" and data["communes_with_sales"] == 7
+    assert "no_parcels" in data["gaps"]
+    assert data["note"].startswith("Données partielles pour Eure-et-Loir (28)")
