@@ -33,7 +33,7 @@ def partial_data_note(data: Mapping | None) -> str | None:
     """ "Données partielles pour Eure-et-Loir (28) : …", or None when nothing is missing."""
     if not data or not data.get("gaps"):
         return None
-    phrases = "; ".join(gap_phrase(gap, data) for gap in data["gaps"])
+    phrases = " ; ".join(gap_phrase(gap, data) for gap in data["gaps"])  # French: space before ;
     return (
         f"Données partielles pour {departement_label(data['code'])} : {phrases}. "
         "L'estimation repose sur ces seules ventes, et sa fourchette en tient compte."
