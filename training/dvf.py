@@ -116,14 +116,19 @@ def _rejected_frame(bad_lines: list[dict], source: str, dep: str, year: int) -> 
     return rejected.loc[:, list(REJECTED_COLUMNS)]
 
 
+def geo_dvf_departement_year(path: Path) -> tuple[str, int]:
+    """The département and year a geo-DVF file covers, read from its path."""
+    match = _GEO_DVF_PATH.search(Path(path).as_posix())
+    if match is None:
+        raise DvfLayoutError(f"{path}: not a geo-DVF path <year>/departements/<dep>.csv.gz")
+    return match["dep"], int(match["year"])
+
+
 def read_geo_dvf(path: Path, source: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lot rows of one geo-DVF file (`<year>/departements/<dep>.csv.gz`), and rejected lines."""
     path = Path(path)
     source = source or str(path)
-    match = _GEO_DVF_PATH.search(path.as_posix())
-    if match is None:
-        raise DvfLayoutError(f"{path}: not a geo-DVF path <year>/departements/<dep>.csv.gz")
-    dep, year = match["dep"], int(match["year"])
+    dep, year = geo_dvf_departement_year(path)
     frame, bad = _read_strings(path, GEO_DVF_COLUMNS, ",")
     frame["source_file"] = source
     frame["source_departement"] = dep
