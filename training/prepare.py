@@ -132,12 +132,12 @@ def write_manifest(layout: Layout, inputs: dict[str, str], prepared: Prepared) -
 # --- steps ---------------------------------------------------------------------------
 
 
-def write_communes(layout: Layout, reference: Path | None = None) -> Path | None:
-    """reference/communes.parquet from the communes file fetched (COG CSV or geo API)."""
+def write_communes(layout: Layout) -> Path | None:
+    """prepared/reference/communes.parquet from the communes file fetched (COG CSV or geo API)."""
     raw = read_communes(layout.raw)
     if raw is None:
         return None
-    target = (reference or layout.reference) / "communes.parquet"
+    target = layout.reference / "communes.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(communes_table(build_communes(raw)), target)
     return target
@@ -225,9 +225,9 @@ def collect(
             staging.write_partition(result.departement, partition_table(result.sales))
             # The address index needs each sale's address, in the order it was read: on
             # disk until the end, so that memory holds one département at a time.
-            places[result.departement] = staging.spool / f"addresses-{len(places)}.parquet"
-            places[result.departement].parent.mkdir(exist_ok=True)
-            result.sales.loc[:, ADDRESS_COLUMNS].to_parquet(places[result.departement])
+            places[result.departement] = staging.spool_frame(
+                f"addresses-{len(places)}", result.sales.loc[:, ADDRESS_COLUMNS]
+            )
             sales += len(result.sales)
             newest = result.sales["date"].max()
             last = newest if last is None else max(last, newest)
@@ -260,8 +260,8 @@ def run_prepare(
     """The whole step; None when the inputs have not changed since the last run.
 
     One département at a time (or one task per département on the Dask cluster at
-    `scheduler`): memory follows the largest département, not France. Everything is built
-    in a staging folder and swapped in at the end: a failure leaves prepared/ as it was.
+    `scheduler`): memory follows the largest département, not France. Everything is
+    written to a staging folder and moved in at the end: a failure leaves prepared/ as it was.
     """
     if not layout.raw.is_dir():
         raise PipelineError(f"{layout.raw} does not exist: run `immoval fetch` first")
@@ -269,21 +269,22 @@ def run_prepare(
     if not force and is_up_to_date(layout, inputs):
         return None
     with Staging(layout) as staging:
+        staged = staging.layout  # prepared/ aside: raw/ as it is, a fresh prepared/
         try:
             plan = plan_departements(layout.raw, staging.spool)
-            write_communes(layout, staging.reference)
+            write_communes(staged)
             # --- enrichment steps: references built once, features added per département ---
-            reference_dir = staging.reference / "tranquillity"
+            reference_dir = staged.reference / "tranquillity"
             build_reference(layout.raw, reference_dir)  # adds tq_* in prepare_departement
             release_memory()
             results = prepared_departements(plan, reference_dir, scheduler)
             prepared, places = collect(results, staging, plan, progress)
         except DvfLayoutError as error:
             raise PipelineError(str(error)) from error
-        staging.commit()
         # reference/addresses.parquet (the site's geocoder), from every sale's address
-        addresses.write_addresses(read_addresses(places), layout)
+        addresses.write_addresses(read_addresses(places), staged)
         # --- end of enrichment steps ---
-    write_cleaning_report(prepared, layout)
-    write_manifest(layout, inputs, prepared)
+        write_cleaning_report(prepared, staged)
+        write_manifest(staged, inputs, prepared)
+        staging.commit()
     return prepared

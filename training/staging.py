@@ -1,8 +1,9 @@
-"""prepared/ built aside and swapped in whole: a failed prepare leaves the previous one intact.
+"""prepared/ built aside and swapped in at the end: a failed prepare leaves the previous one.
 
-`Staging` is a folder under prepared/ (same file system, so a rename is atomic) holding the
-new sales partitions, the reference tables prepare builds, and scratch files. `commit`
-swaps each into place; leaving the `with` block removes what is left, whatever happened.
+`Staging` is a home of its own under prepared/ (same file system, so renames are atomic):
+its `layout` has the real raw/ (a link) and a fresh prepared/, where every step writes as
+it would into the real one. `commit` moves each table into the real prepared/, the
+manifest last; leaving the `with` block removes what is left, whatever happened.
 """
 
 from __future__ import annotations
@@ -12,28 +13,29 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.settings import Layout
 
-# Built by prepare itself, replaced as a whole (the address index is written afterwards).
-STAGED_REFERENCES = ("communes.parquet", "tranquillity")
+MANIFEST = "manifest.json"
 
 
 class Staging:
-    """A scratch copy of prepared/'s tables: `sales/`, `reference/`, `spool/`."""
+    """A scratch prepared/ (`layout.prepared`), and `spool/` for files of the run only."""
 
     def __init__(self, paths: Layout) -> None:
-        self.layout = paths
+        self.target = paths
         paths.prepared.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=".prepare-", dir=paths.prepared))
-        self.sales = self.root / "sales"
-        self.reference = self.root / "reference"
-        self.spool = self.root / "spool"  # the raw national files, split by département
+        self.layout = Layout(self.root)
+        self.layout.raw.symlink_to(paths.raw.absolute(), target_is_directory=True)
+        self.sales = self.layout.prepared / "sales"
+        self.spool = self.root / "spool"  # the raw national files split by département, …
         # Even with no sale, so that the swap below has a folder.
-        self.sales.mkdir()
-        self.reference.mkdir()
+        self.sales.mkdir(parents=True)
+        self.spool.mkdir()
 
     def __enter__(self) -> Staging:
         return self
@@ -49,20 +51,28 @@ class Staging:
         pq.write_table(table, path, compression="zstd")
         return path
 
+    def spool_frame(self, name: str, frame: pd.DataFrame) -> Path:
+        """Keep `frame` on disk until the end of the run (read it back with pandas)."""
+        path = self.spool / f"{name}.parquet"
+        frame.to_parquet(path)
+        return path
+
     def commit(self) -> Path:
-        """Swap the staged sales and references into prepared/; the sales folder."""
-        target = self.layout.prepared / "sales"
-        _swap(self.sales, target)
-        for name in STAGED_REFERENCES:
-            staged = self.reference / name
-            if staged.exists():
-                self.layout.reference.mkdir(parents=True, exist_ok=True)
-                _swap(staged, self.layout.reference / name)
-        return target
+        """Move what was written into the real prepared/; the sales folder there."""
+        staged, target = self.layout.prepared, self.target.prepared
+        # Reference tables one by one: others than prepare's own stay where they are.
+        names = [Path("reference") / p.name for p in sorted((staged / "reference").glob("*"))]
+        names += [Path(p.name) for p in sorted(staged.iterdir()) if p.name != "reference"]
+        # The manifest last: with it, the next run sees this one as complete.
+        for name in sorted(names, key=lambda n: n.name == MANIFEST):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            _swap(staged / name, target / name)
+        return target / "sales"
 
 
 def _swap(staged: Path, target: Path) -> None:
-    # Whole folders change places, so a reader never sees half a table.
+    # A file is replaced atomically; whole folders change places, so a reader never sees
+    # half a table.
     if staged.is_file():
         os.replace(staged, target)
         return
