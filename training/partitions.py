@@ -4,6 +4,7 @@ geo-DVF already comes one file per département × year. DGFiP's raw national fi
 every département in one file: each is read once, its rows (mapped to the geo-DVF
 columns, mutation ids numbered on the whole file) are split by département into spool
 files, and its unsplittable lines, of no known département, are counted on their own.
+It is read block by block: memory holds a block of it, never France.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from model.tranquillity import Tranquillity
 from training.departement import (
@@ -23,7 +25,7 @@ from training.departement import (
     prepare_departement,
     stray_lines,
 )
-from training.dvf import geo_dvf_departement_year, read_raw_dgfip
+from training.dvf import RawDgfipFile, geo_dvf_departement_year
 from training.errors import PipelineError
 
 GEO_DVF_GLOB = "geo-dvf/**/departements/*.csv.gz"
@@ -54,15 +56,23 @@ def split_raw_dgfip(
     spools: dict[str, list[Path]] = defaultdict(list)
     lines = []
     for rank, path in enumerate(paths):
-        rows, bad = read_raw_dgfip(path, source=path.relative_to(raw).as_posix())
-        lines.append(bad)
         spool.mkdir(parents=True, exist_ok=True)
-        for dep, part in rows.groupby("source_departement", sort=True):
-            # "" names rows without a département: cleaning reports them like any other.
-            target = spool / f"{rank}-{dep or 'none'}.parquet"
-            part.to_parquet(target)
-            spools[str(dep)].append(target.absolute())
-        del rows  # one national file in memory at a time
+        national = RawDgfipFile(path, source=path.relative_to(raw).as_posix())
+        writers: dict[str, pq.ParquetWriter] = {}
+        try:
+            for rows in national.batches():
+                for dep, part in rows.groupby("source_departement", sort=True):
+                    table = pa.Table.from_pandas(part, preserve_index=False)
+                    if dep not in writers:
+                        # "" names rows without a département: reported like any other.
+                        target = spool / f"{rank}-{dep or 'none'}.parquet"
+                        writers[dep] = pq.ParquetWriter(target, table.schema)
+                        spools[str(dep)].append(target.absolute())
+                    writers[dep].write_table(table)
+        finally:
+            for writer in writers.values():
+                writer.close()
+        lines.append(national.rejected())
     return spools, lines
 
 

@@ -82,3 +82,40 @@ def test_rejections_are_listed_by_file_then_line_whatever_the_order_of_departeme
     assert list(zip(listed["source_file"], listed["source_line"], strict=True)) == [
         (sources[0], 7), ("dvf-brut/b.txt", 3), ("dvf-brut/b.txt", 9), ("dvf-brut/b.txt", 40)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("block_size", [1_000, 1_700, 2_900])
+def test_a_national_file_read_block_by_block_gives_the_rows_of_a_whole_reading(
+    tmp_path, shared_data, block_size
+):
+    from training.dvf import RAW_DGFIP_COLUMNS, RawDgfipFile, _read_strings, raw_to_geo_dvf
+
+    path = tmp_path / "valeursfoncieres-2020.txt"
+    write_raw(path, RAW_ROWS)
+    extract = (shared_data / "dvf-brut/valeursfoncieres-2020-extrait.txt").read_text()
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join([*extract.splitlines()[1:80], "a|b", *RAW_ROWS_AGAIN]) + "\n")
+    whole, bad = _read_strings(path, RAW_DGFIP_COLUMNS, "|")
+    whole["source_year"] = 2020
+    expected = raw_to_geo_dvf(whole)
+
+    national = RawDgfipFile(path, block_size=block_size)
+    blocks = list(national.batches())
+    rows = pd.concat(blocks, ignore_index=True)
+    assert len(blocks) > 3
+    # Some mutation spans two blocks: its rows keep the id of its first line.
+    ends = {block["id_mutation"].iloc[-1] for block in blocks[:-1]}
+    assert ends & {block["id_mutation"].iloc[0] for block in blocks[1:]}
+    for column in ("id_mutation", "source_line", "code_commune", "valeur_fonciere"):
+        assert rows[column].tolist() == expected[column].tolist(), column
+    assert national.rejected()["source_line"].tolist() == [b["source_line"] for b in bad] == [88]
+
+
+def _raw_lines(rows):
+    from tests.unit.test_sales_raw_dgfip import RAW_HEADER
+
+    return ["|".join(row.get(c, "") for c in RAW_HEADER) for row in rows]
+
+
+# The Paris and Bonsecours mutations once more, after the bad line: runs of 3, 1 and 3 rows.
+RAW_ROWS_AGAIN = _raw_lines(RAW_ROWS) * 3
