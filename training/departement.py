@@ -57,6 +57,7 @@ class DepartementResult:
 
 
 def empty_rejected() -> pd.DataFrame:
+    """No rejection, in the report's columns."""
     return pd.DataFrame({c: pd.Series(dtype="str") for c in REJECTED_COLUMNS})
 
 

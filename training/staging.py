@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from model.settings import Layout
 
 MANIFEST = "manifest.json"
+PREFIX = ".prepare-"  # then the pid of the run, then a random part
 
 
 class Staging:
@@ -28,7 +29,9 @@ class Staging:
     def __init__(self, paths: Layout) -> None:
         self.target = paths
         paths.prepared.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=".prepare-", dir=paths.prepared))
+        remove_abandoned(paths.prepared)
+        prefix = f"{PREFIX}{os.getpid()}-"
+        self.root = Path(tempfile.mkdtemp(prefix=prefix, dir=paths.prepared))
         self.layout = Layout(self.root)
         self.layout.raw.symlink_to(paths.raw.absolute(), target_is_directory=True)
         self.sales = self.layout.prepared / "sales"
@@ -68,6 +71,24 @@ class Staging:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             _swap(staged / name, target / name)
         return target / "sales"
+
+
+def remove_abandoned(prepared: Path) -> None:
+    """Remove the staging folders of runs that were killed (their process is gone)."""
+    for folder in prepared.glob(f"{PREFIX}*-*"):
+        pid = folder.name.removeprefix(PREFIX).split("-")[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
 
 
 def _swap(staged: Path, target: Path) -> None:

@@ -134,3 +134,15 @@ def test_without_a_scheduler_dask_is_never_imported(tmp_path, shared_data):
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert (home / "prepared" / "sales" / "departement=28" / "part-0.parquet").is_file()
+
+
+def test_the_staging_folder_of_a_killed_run_is_removed_by_the_next(runner, tmp_path, shared_data):
+    home = make_home(tmp_path, shared_data, [GEO.format(year=2023, dep="28")])
+    # pid 4194305 is above Linux's largest pid: no process has it.
+    abandoned = home / "prepared" / ".prepare-4194305-x1y2z3"
+    (abandoned / "prepared" / "sales").mkdir(parents=True)
+    prepare(runner, home)
+    assert not abandoned.exists()
+    assert sorted(p.name for p in (home / "prepared").iterdir()) == [
+        "addresses_report.json", "cleaning_report.json", "manifest.json", "reference", "sales"
+    ]  # fmt: skip
