@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,11 +54,10 @@ class DvfLayoutError(ValueError):
     """A DVF file whose header is not the layout we read."""
 
 
-def _read_strings(
-    path: Path, columns: tuple[str, ...], delimiter: str
-) -> tuple[pd.DataFrame, list[dict]]:
-    """Every column as a string; lines with a wrong number of fields are returned aside."""
-    bad_lines: list[dict] = []
+def _csv_options(
+    path: Path, columns: tuple[str, ...], delimiter: str, bad_lines: list[dict]
+) -> tuple[pv.ParseOptions, pv.ConvertOptions]:
+    """Every column as a string; lines with a wrong number of fields go to `bad_lines`."""
 
     def on_invalid(row: pv.InvalidRow) -> str:
         bad_lines.append(
@@ -70,17 +70,33 @@ def _read_strings(
         )
         return "skip"
 
+    header = _header(path, delimiter)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DvfLayoutError(f"{path}: missing columns {missing} (found {header})")
+    convert = pv.ConvertOptions(
+        column_types={c: pa.string() for c in header},
+        include_columns=list(columns),
+        strings_can_be_null=False,
+    )
+    return pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid), convert
+
+
+def _line_numbers(start: int, count: int, bad_lines: list[dict]) -> np.ndarray:
+    """Lines of `count` good rows from line `start` on: the header is line 1, skipped lines
+    leave gaps (the k-th good row is on the k-th line from `start` that was not skipped)."""
+    skipped = np.array([b["source_line"] for b in bad_lines if b["source_line"] >= start],
+                       dtype="int64")  # fmt: skip
+    return np.setdiff1d(np.arange(start, start + count + len(skipped)), skipped)[:count]
+
+
+def _read_strings(
+    path: Path, columns: tuple[str, ...], delimiter: str
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Every column as a string; lines with a wrong number of fields are returned aside."""
+    bad_lines: list[dict] = []
     try:
-        header = _header(path, delimiter)
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise DvfLayoutError(f"{path}: missing columns {missing} (found {header})")
-        convert = pv.ConvertOptions(
-            column_types={c: pa.string() for c in header},
-            include_columns=list(columns),
-            strings_can_be_null=False,
-        )
-        parse = pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid)
+        parse, convert = _csv_options(path, columns, delimiter, bad_lines)
         table = pv.read_csv(path, parse_options=parse, convert_options=convert)
         if bad_lines:
             # Threaded reading does not know line numbers: read again serially to report them.
@@ -92,11 +108,7 @@ def _read_strings(
         # A truncated download or a file of another kind: name the file, say what broke.
         raise DvfLayoutError(f"{path}: cannot be read as DVF ({error})") from error
     frame = table.to_pandas()
-    # Line numbers of good rows: the header is line 1; skipped lines leave gaps.
-    skipped = np.array([b["source_line"] for b in bad_lines if b["source_line"] > 0], dtype="int64")
-    # The k-th good row is on the k-th line from 2 on that was not skipped.
-    lines = np.setdiff1d(np.arange(2, len(frame) + len(skipped) + 2), skipped)[: len(frame)]
-    frame["source_line"] = lines.astype("int64")
+    frame["source_line"] = _line_numbers(2, len(frame), bad_lines).astype("int64")
     return frame, bad_lines
 
 
@@ -116,14 +128,19 @@ def _rejected_frame(bad_lines: list[dict], source: str, dep: str, year: int) -> 
     return rejected.loc[:, list(REJECTED_COLUMNS)]
 
 
+def geo_dvf_departement_year(path: Path) -> tuple[str, int]:
+    """The département and year a geo-DVF file covers, read from its path."""
+    match = _GEO_DVF_PATH.search(Path(path).as_posix())
+    if match is None:
+        raise DvfLayoutError(f"{path}: not a geo-DVF path <year>/departements/<dep>.csv.gz")
+    return match["dep"], int(match["year"])
+
+
 def read_geo_dvf(path: Path, source: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lot rows of one geo-DVF file (`<year>/departements/<dep>.csv.gz`), and rejected lines."""
     path = Path(path)
     source = source or str(path)
-    match = _GEO_DVF_PATH.search(path.as_posix())
-    if match is None:
-        raise DvfLayoutError(f"{path}: not a geo-DVF path <year>/departements/<dep>.csv.gz")
-    dep, year = match["dep"], int(match["year"])
+    dep, year = geo_dvf_departement_year(path)
     frame, bad = _read_strings(path, GEO_DVF_COLUMNS, ",")
     frame["source_file"] = source
     frame["source_departement"] = dep
@@ -170,7 +187,23 @@ def _pad(values: pd.Series, width: int) -> pd.Series:
     return values.where(values == "", values.str.zfill(width))
 
 
-def raw_to_geo_dvf(raw: pd.DataFrame) -> pd.DataFrame:
+# The raw file has no mutation id: a mutation is a run of consecutive lines sharing its
+# deed, date, nature, price and département (the rows of a deed are contiguous).
+_RUN_KEY = ["Code service CH", "Reference document", "Date mutation", "Nature mutation",
+            "Valeur fonciere", "Code departement"]  # fmt: skip
+
+
+def mutation_first_lines(raw: pd.DataFrame, previous: tuple[list, int] | None = None) -> pd.Series:
+    """The first line of each row's mutation; `previous`: key and first line of the row
+    before `raw` (the last of the block before), whose mutation may go on here."""
+    keys = raw[_RUN_KEY]
+    first = raw["source_line"].where((keys != keys.shift()).any(axis=1))
+    if previous is not None and len(raw) and keys.iloc[0].tolist() == previous[0]:
+        first.iloc[0] = previous[1]
+    return first.ffill().astype("int64")
+
+
+def raw_to_geo_dvf(raw: pd.DataFrame, first_lines: pd.Series | None = None) -> pd.DataFrame:
     """Map raw DGFiP rows (strings) to the geo-DVF columns, as Etalab normalises them."""
     out = raw.rename(columns=_RAW_RENAME)
     for source, target in _RAW_DECIMALS.items():
@@ -201,27 +234,63 @@ def raw_to_geo_dvf(raw: pd.DataFrame) -> pd.DataFrame:
     for empty in ("ancien_code_commune", "ancien_nom_commune", "ancien_id_parcelle",
                   "longitude", "latitude"):  # fmt: skip
         out[empty] = ""
-    # The raw file has no mutation id: a mutation is a run of consecutive lines sharing
-    # its deed, date, nature, price and département (the rows of a deed are contiguous).
-    key = ["Code service CH", "Reference document", "Date mutation", "Nature mutation",
-           "Valeur fonciere", "Code departement"]  # fmt: skip
-    starts = (raw[key] != raw[key].shift()).any(axis=1)
-    first_line = raw["source_line"].where(starts).ffill().astype("int64").astype(str)
-    out["id_mutation"] = "brut-" + raw["source_year"].astype(str) + "-" + first_line
+    first_line = mutation_first_lines(raw) if first_lines is None else first_lines
+    out["id_mutation"] = "brut-" + raw["source_year"].astype(str) + "-" + first_line.astype(str)
     return out
+
+
+class RawDgfipFile:
+    """A raw DGFiP national file (pipe-separated), read block by block: memory for a block
+    of rows, not for France. Rows and ids are those of a reading of the whole file."""
+
+    def __init__(self, path: Path, source: str | None = None, block_size: int = 16 << 20):
+        self.path = Path(path)
+        self.source = source or str(self.path)
+        match = _RAW_DGFIP_YEAR.search(self.path.name)
+        if match is None:
+            raise DvfLayoutError(f"{path}: no year in the file name (valeursfoncieres-<year>.txt)")
+        self.year = int(match["year"])
+        self.block_size = block_size
+        self._bad: list[dict] = []
+
+    def batches(self) -> Iterator[pd.DataFrame]:
+        """Lot rows in geo-DVF columns, one block at a time (at least one, maybe empty)."""
+        self._bad.clear()
+        start, previous, empty = 2, None, True
+        try:
+            parse, convert = _csv_options(self.path, RAW_DGFIP_COLUMNS, "|", self._bad)
+            serial = pv.ReadOptions(use_threads=False, block_size=self.block_size)
+            reader = pv.open_csv(self.path, read_options=serial, parse_options=parse,
+                                 convert_options=convert)  # fmt: skip
+            for batch in reader:
+                raw = batch.to_pandas()
+                lines = _line_numbers(start, len(raw), self._bad)
+                start = int(lines[-1]) + 1 if len(lines) else start
+                frame, previous = self._rows(raw, lines, previous)
+                empty = False
+                yield frame
+            if empty:
+                yield self._rows(reader.schema.empty_table().to_pandas(), [], None)[0]
+        except (OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as error:
+            raise DvfLayoutError(f"{self.path}: cannot be read as DVF ({error})") from error
+
+    def _rows(self, raw: pd.DataFrame, lines, previous) -> tuple[pd.DataFrame, tuple | None]:
+        raw["source_line"] = np.asarray(lines, dtype="int64")
+        raw["source_year"] = self.year
+        first = mutation_first_lines(raw, previous)
+        if len(raw):
+            previous = (raw[_RUN_KEY].iloc[-1].tolist(), int(first.iloc[-1]))
+        frame = raw_to_geo_dvf(raw, first)
+        frame["source_file"] = self.source
+        frame["source_departement"] = frame["code_departement"]
+        return frame.loc[:, [*GEO_DVF_COLUMNS, *SOURCE_COLUMNS]], previous
+
+    def rejected(self) -> pd.DataFrame:
+        """The lines that could not be split into fields, once `batches` has been read."""
+        return _rejected_frame(self._bad, self.source, "", self.year)
 
 
 def read_raw_dgfip(path: Path, source: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lot rows of one raw DGFiP national file (pipe-separated), in geo-DVF columns."""
-    path = Path(path)
-    source = source or str(path)
-    match = _RAW_DGFIP_YEAR.search(path.name)
-    if match is None:
-        raise DvfLayoutError(f"{path}: no year in the file name (valeursfoncieres-<year>.txt)")
-    year = int(match["year"])
-    raw, bad = _read_strings(path, RAW_DGFIP_COLUMNS, "|")
-    raw["source_year"] = year
-    frame = raw_to_geo_dvf(raw)
-    frame["source_file"] = source
-    frame["source_departement"] = frame["code_departement"]
-    return frame.loc[:, [*GEO_DVF_COLUMNS, *SOURCE_COLUMNS]], _rejected_frame(bad, source, "", year)
+    raw = RawDgfipFile(path, source)
+    return pd.concat(list(raw.batches()), ignore_index=True), raw.rejected()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -20,15 +21,17 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from model.settings import Layout
-from training import cleaning
-from training.addresses import write_addresses
+from training import addresses, cleaning
 from training.communes import build_communes, communes_table, read_communes
-from training.dvf import REJECTED_COLUMNS, DvfLayoutError, read_geo_dvf, read_raw_dgfip
+from training.departement import DepartementResult
+from training.departement import sales_of_rows as sales_of_rows  # the step of one file
+from training.dvf import REJECTED_COLUMNS, DvfLayoutError
 from training.errors import PipelineError
 from training.fetch.manifest import sha256_of, write_atomic
-from training.outliers import flag_outliers
-from training.sales import SALES_COLUMNS, single_home_sales, summarise_mutations
-from training.tranquillity import prepare_tranquillity
+from training.partitions import Plan, plan_departements, prepared_departements, release_memory
+from training.sales import SALES_COLUMNS
+from training.staging import Staging
+from training.tranquillity import build_reference
 
 # Bump when the sales table's columns or their meaning change (see docs/ARCHITECTURE.md).
 SCHEMA_VERSION = "1"
@@ -69,17 +72,16 @@ SALES_SCHEMA = pa.schema(
 # The partition key is the folder name, not a column of the files (see `read_sales`).
 PARTITIONING = ds.partitioning(pa.schema([("departement", pa.string())]), flavor="hive")
 
-GEO_DVF_GLOB = "geo-dvf/**/departements/*.csv.gz"
-RAW_DGFIP_GLOB = "dvf-brut/*.txt"
 MANIFEST = "manifest.json"
-ORPHAN_REASONS = ("wrong_field_count", "missing_mutation_id")
+ADDRESS_COLUMNS = list(addresses.SALES_COLUMNS)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """What one run of prepare built."""
+    """What one run of prepare built: how many sales, until when, the counts and rejections."""
 
-    sales: pd.DataFrame
+    sales: int
+    data_until: str | None
     counts: pd.DataFrame
     rejected: pd.DataFrame
 
@@ -120,85 +122,14 @@ def write_manifest(layout: Layout, inputs: dict[str, str], prepared: Prepared) -
         "prepare_version": PREPARE_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs": inputs,
-        "sales": int(len(prepared.sales)),
-        "data_until": str(prepared.sales["date"].max().date()) if len(prepared.sales) else None,
+        "sales": prepared.sales,
+        "data_until": prepared.data_until,
     }
     layout.prepared.mkdir(parents=True, exist_ok=True)
     write_atomic(layout.prepared / MANIFEST, json.dumps(manifest, indent=1))
 
 
 # --- steps ---------------------------------------------------------------------------
-
-
-def dvf_files(raw: Path) -> list[tuple[str, Path]]:
-    """The DVF files in raw/: ("geo-dvf" | "raw-dgfip", path), geo-DVF first."""
-    geo = sorted(raw.glob(GEO_DVF_GLOB))
-    brut = sorted(raw.glob(RAW_DGFIP_GLOB))
-    return [("geo-dvf", p) for p in geo] + [("raw-dgfip", p) for p in brut]
-
-
-def read_dvf_file(kind: str, path: Path, raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lot rows (strings) and rejected lines of one file, named by its path under raw/."""
-    source = path.relative_to(raw).as_posix()
-    reader = read_geo_dvf if kind == "geo-dvf" else read_raw_dgfip
-    return reader(path, source=source)
-
-
-def sales_of_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Sales, per-mutation verdicts and malformed rows from the lot rows of one file."""
-    typed, rejected = cleaning.parse_rows(rows)
-    # Rows without a mutation id cannot be grouped with their sale: counted as lines.
-    orphan = typed["id_mutation"].str.strip() == ""
-    mutations = summarise_mutations(typed.loc[~orphan])
-    mutations["rule"] = cleaning.exclusion_rule(mutations)
-    sales = single_home_sales(typed, mutations.loc[mutations["rule"] == "kept"])
-    return sales, mutations.loc[:, ["rule", "departement", "year", "rows"]], rejected
-
-
-def build_sales(raw: Path, progress: bool = False) -> Prepared:
-    """Read every DVF file under raw/ and build the cleaned sales, counts and rejections."""
-    sales, verdicts, rejected, bad_lines = [], [], [], []
-    covered: set[tuple[str, int]] = set()
-    files = dvf_files(raw)
-    if not files:
-        raise PipelineError(f"no DVF file under {raw} (expected {GEO_DVF_GLOB})")
-    for kind, path in tqdm(files, desc="Reading DVF", unit="file", disable=not progress):
-        rows, lines = read_dvf_file(kind, path, raw)
-        bad_lines.append(lines)
-        if kind == "geo-dvf":
-            pairs = rows[["source_departement", "source_year"]].drop_duplicates()
-            covered.update(zip(pairs["source_departement"], pairs["source_year"], strict=True))
-        else:
-            # geo-DVF is the same data, cleaner and geolocated: the raw rows of a
-            # département × year it covers would count every sale twice.
-            dup = pd.Series(False, index=rows.index)
-            for year in {year for _, year in covered}:
-                deps = [dep for dep, covered_year in covered if covered_year == year]
-                dup |= (rows["source_year"] == year) & rows["source_departement"].isin(deps)
-            if dup.any():
-                verdicts.append(
-                    rows.loc[dup]
-                    .groupby("id_mutation")
-                    .agg(
-                        departement=("source_departement", "first"),
-                        year=("source_year", "first"),
-                        rows=("id_mutation", "size"),
-                    )  # fmt: skip
-                    .assign(rule="covered_by_geo_dvf")
-                )
-                rows = rows.loc[~dup]
-        file_sales, file_verdicts, file_rejected = sales_of_rows(rows)
-        sales.append(file_sales)
-        verdicts.append(file_verdicts)
-        rejected.append(file_rejected)
-    all_lines = pd.concat(bad_lines, ignore_index=True)
-    all_rejected = pd.concat([*rejected, all_lines], ignore_index=True)
-    all_rejected = all_rejected.loc[:, list(REJECTED_COLUMNS)]
-    # Lines that belong to no mutation (unsplittable, or without an id) are counted as rows.
-    orphans = all_rejected.loc[all_rejected["reason"].isin(ORPHAN_REASONS)]
-    counts = cleaning.count_rules(pd.concat(verdicts), orphans)
-    all_sales = pd.concat(sales, ignore_index=True)
-    return Prepared(all_sales, counts, all_rejected)
 
 
 def write_communes(layout: Layout) -> Path | None:
@@ -220,26 +151,21 @@ def sales_schema(sales: pd.DataFrame) -> pa.Schema:
                                  "immoval.table": "sales"})  # fmt: skip
 
 
+def partition_table(sales: pd.DataFrame) -> pa.Table:
+    """One département's sales as stored: by date then mutation id, without `departement`."""
+    part = sales.sort_values(["date", "mutation_id"]).drop(columns="departement")
+    # Natures as plain strings: the file's dictionary lists them in order of appearance,
+    # whichever natures the département's files happen to hold.
+    part = part.assign(nature=part["nature"].astype("str"))
+    return pa.Table.from_pandas(part, schema=sales_schema(sales), preserve_index=False)
+
+
 def write_sales(sales: pd.DataFrame, layout: Layout) -> Path:
     """prepared/sales/departement=<dep>/part-0.parquet, replaced as a whole."""
-    target = layout.prepared / "sales"
-    staging = layout.prepared / f".sales-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)  # even with no sale, so that the swap below has a folder
-    schema = sales_schema(sales)
-    for dep, part in sales.groupby("departement", sort=True, observed=True):
-        folder = staging / f"departement={dep}"
-        folder.mkdir()
-        part = part.sort_values(["date", "mutation_id"]).drop(columns="departement")
-        table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
-        pq.write_table(table, folder / "part-0.parquet", compression="zstd")
-    # Swap whole folders so a reader never sees half a table.
-    old = layout.prepared / f".sales-old-{os.getpid()}"
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target
+    with Staging(layout) as staging:
+        for dep, part in sales.groupby("departement", sort=True, observed=True):
+            staging.write_partition(str(dep), partition_table(part))
+        return staging.commit()
 
 
 def write_cleaning_report(prepared: Prepared, layout: Layout) -> Path:
@@ -279,26 +205,86 @@ def read_sales(layout: Layout | Path, departements: list[str] | None = None) -> 
     return frame.loc[:, [*SALES_COLUMNS, *(c for c in frame.columns if c.startswith("tq_"))]]
 
 
-def run_prepare(layout: Layout, force: bool = False, progress: bool = False) -> Prepared | None:
-    """The whole step; None when the inputs have not changed since the last run."""
+def in_file_order(frames: list[pd.DataFrame], sources: tuple[str, ...]) -> pd.DataFrame:
+    """Rejections as the report lists them: by file (in `sources` order), then by line."""
+    frame = pd.concat(frames, ignore_index=True).loc[:, list(REJECTED_COLUMNS)]
+    rank = frame["source_file"].map({source: i for i, source in enumerate(sources)})
+    order = np.lexsort((frame["source_line"].to_numpy(dtype="int64"), rank.to_numpy("int64")))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def collect(
+    results: Iterator[DepartementResult], staging: Staging, plan: Plan, progress: bool = False
+) -> tuple[Prepared, list[Path]]:
+    """Write each département's partition as it comes, keep its counts; the address files."""
+    counts, rejected, lines, places = [], [], [], {}
+    sales, last = 0, None
+    total = len(plan.units) + (plan.stray is not None)
+    for result in tqdm(results, desc="Preparing", unit="dep", total=total, disable=not progress):
+        if len(result.sales):
+            staging.write_partition(result.departement, partition_table(result.sales))
+            # The address index needs each sale's address, in the order it was read: on
+            # disk until the end, so that memory holds one département at a time.
+            places[result.departement] = staging.spool_frame(
+                f"addresses-{len(places)}", result.sales.loc[:, ADDRESS_COLUMNS]
+            )
+            sales += len(result.sales)
+            newest = result.sales["date"].max()
+            last = newest if last is None else max(last, newest)
+        counts.append(result.counts)
+        rejected.append(result.rejected)
+        lines.append(result.lines)
+        del result  # before the next département is read: one at a time in memory
+        release_memory()
+    prepared = Prepared(
+        sales=sales,
+        data_until=str(last.date()) if last is not None else None,
+        counts=pd.concat(counts, ignore_index=True),
+        rejected=pd.concat(
+            [in_file_order(rejected, plan.sources), in_file_order(lines, plan.sources)],
+            ignore_index=True,
+        ),
+    )
+    return prepared, [places[dep] for dep in sorted(places)]
+
+
+def read_addresses(paths: list[Path]) -> pd.DataFrame:
+    """The addresses of every sale, département by département, as the index reads them."""
+    frames = [pd.read_parquet(path) for path in paths]
+    return pd.concat(frames or [pd.DataFrame(columns=ADDRESS_COLUMNS)], ignore_index=True)
+
+
+def run_prepare(
+    layout: Layout, force: bool = False, progress: bool = False, scheduler: str | None = None
+) -> Prepared | None:
+    """The whole step; None when the inputs have not changed since the last run.
+
+    One département at a time (or one task per département on the Dask cluster at
+    `scheduler`): memory follows the largest département, not France. Everything is
+    written to a staging folder and moved in at the end: a failure leaves prepared/ as it was.
+    """
     if not layout.raw.is_dir():
         raise PipelineError(f"{layout.raw} does not exist: run `immoval fetch` first")
     inputs = checksum_inputs(layout.raw)
     if not force and is_up_to_date(layout, inputs):
         return None
-    try:
-        prepared = build_sales(layout.raw, progress=progress)
-    except DvfLayoutError as error:
-        raise PipelineError(str(error)) from error
-    sales = flag_outliers(prepared.sales)
-    write_communes(layout)
-    # --- enrichment steps: each adds columns to `sales` or writes into layout.reference ---
-    sales = prepare_tranquillity(sales, layout)  # writes reference/tranquillity/, adds tq_*
-    write_addresses(sales, layout)  # writes reference/addresses.parquet (site's geocoder)
-    # --- end of enrichment steps ---
-    counts = pd.concat([prepared.counts, cleaning.count_flags(sales)], ignore_index=True)
-    prepared = Prepared(sales, counts, prepared.rejected)
-    write_sales(prepared.sales, layout)
-    write_cleaning_report(prepared, layout)
-    write_manifest(layout, inputs, prepared)
+    with Staging(layout) as staging:
+        staged = staging.layout  # prepared/ aside: raw/ as it is, a fresh prepared/
+        try:
+            plan = plan_departements(layout.raw, staging.spool)
+            write_communes(staged)
+            # --- enrichment steps: references built once, features added per département ---
+            reference_dir = staged.reference / "tranquillity"
+            build_reference(layout.raw, reference_dir)  # adds tq_* in prepare_departement
+            release_memory()
+            results = prepared_departements(plan, reference_dir, scheduler)
+            prepared, places = collect(results, staging, plan, progress)
+        except DvfLayoutError as error:
+            raise PipelineError(str(error)) from error
+        # reference/addresses.parquet (the site's geocoder), from every sale's address
+        addresses.write_addresses(read_addresses(places), staged)
+        # --- end of enrichment steps ---
+        write_cleaning_report(prepared, staged)
+        write_manifest(staged, inputs, prepared)
+        staging.commit()
     return prepared

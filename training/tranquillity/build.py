@@ -20,6 +20,9 @@ from training.tranquillity import ssmsi
 from training.tranquillity.crossings import StreetIndex
 from training.tranquillity.ssmsi import Read
 
+# Sales per call of `Tranquillity.features` when prepare adds `tq_*`.
+FEATURE_SLICE = 10_000
+
 
 @dataclass(frozen=True)
 class CameraSource:
@@ -321,11 +324,23 @@ def prepare_tranquillity(sales: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return add_features(sales, out_dir)
 
 
-def add_features(sales: pd.DataFrame, reference_dir: str | Path) -> pd.DataFrame:
-    """The sales with their `tq_*` columns (computed by `model.tranquillity`, one definition)."""
-    tranquillity = Tranquillity.load(reference_dir)
-    features = tranquillity.features(
-        sales["longitude"], sales["latitude"], sales["date"], sales["code_commune_stats"]
+def add_features(sales: pd.DataFrame, reference: str | Path | Tranquillity) -> pd.DataFrame:
+    """The sales with their `tq_*` columns (computed by `model.tranquillity`, one definition).
+
+    `reference` is the folder of the tables, or those tables loaded once for several calls.
+    """
+    tranquillity = (
+        reference if isinstance(reference, Tranquillity) else Tranquillity.load(reference)
     )
+    points = sales.loc[:, ["longitude", "latitude", "date", "code_commune_stats"]]
+    # Slices bound the camera queries' memory (dense in Paris: a pair per camera in reach);
+    # each point's features depend on that point only (one-point and vectorised paths agree).
+    parts = [
+        tranquillity.features(*(part[c] for c in part.columns))
+        for part in (
+            points.iloc[i : i + FEATURE_SLICE] for i in range(0, len(points), FEATURE_SLICE)
+        )
+    ] or [tranquillity.features(*(points[c] for c in points.columns))]
+    features = pd.concat(parts, ignore_index=True)
     features.index = sales.index
     return pd.concat([sales.drop(columns=[c for c in FEATURES if c in sales]), features], axis=1)
