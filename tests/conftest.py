@@ -58,21 +58,30 @@ def model_home(shared_data, tmp_path_factory) -> Path:
     return home
 
 
-@pytest.fixture(scope="module")
-def app(model_home, tmp_path_factory):
-    """The real app serving the small real model built by `model_home`, with a database of
-    its own per test module: API keys, rate-limit windows and the usage log start empty."""
+@pytest.fixture(scope="session")
+def app_for(tmp_path_factory):
+    """A function building the real app of a home, with a database of its own: API keys,
+    rate-limit windows and the usage log start empty."""
     from app import create_app
 
-    database = tmp_path_factory.mktemp("app-db") / "immoval.sqlite3"
-    return create_app(
-        {
-            "HOME": str(model_home),
-            "TESTING": True,
-            "GEOCODER_URL": "",
-            "DATABASE_URL": f"sqlite:///{database}",
-        }
-    )
+    def build(home: Path):
+        database = tmp_path_factory.mktemp("app-db") / "immoval.sqlite3"
+        return create_app(
+            {
+                "HOME": str(home),
+                "TESTING": True,
+                "GEOCODER_URL": "",
+                "DATABASE_URL": f"sqlite:///{database}",
+            }
+        )
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def app(model_home, app_for):
+    """The real app serving the small real model built by `model_home`, fresh per module."""
+    return app_for(model_home)
 
 
 @pytest.fixture()

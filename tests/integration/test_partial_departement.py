@@ -34,18 +34,8 @@ def chartres_home(shared_data, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chartres_app(chartres_home, tmp_path_factory):
-    from app import create_app
-
-    database = tmp_path_factory.mktemp("chartres-db") / "immoval.sqlite3"
-    return create_app(
-        {
-            "HOME": str(chartres_home),
-            "TESTING": True,
-            "GEOCODER_URL": "",
-            "DATABASE_URL": f"sqlite:///{database}",
-        }
-    )
+def chartres_app(chartres_home, app_for):
+    return app_for(chartres_home)
 
 
 def test_the_bundle_records_what_the_partial_file_lacks(chartres_home):
