@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.labels.dates import month
 from model.geography import departement_label
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")  # fmt: skip
-
-
-def _month(iso_day: str) -> str:
-    year, month = iso_day.split("-")[:2]
-    return f"{MONTHS[int(month) - 1]} {int(year)}"
 
 
 def gap_phrase(gap: str, data: Mapping) -> str:
@@ -21,8 +14,8 @@ def gap_phrase(gap: str, data: Mapping) -> str:
         "few_communes": lambda: (
             f"les ventes de {data['communes_with_sales']} communes seulement sur {data['communes']}"
         ),
-        "starts_late": lambda: f"des ventes depuis {_month(data['first_sale'])} seulement",
-        "ends_early": lambda: f"des ventes jusqu'à {_month(data['last_sale'])} seulement",
+        "starts_late": lambda: f"des ventes depuis {month(data['first_sale'])} seulement",
+        "ends_early": lambda: f"des ventes jusqu'à {month(data['last_sale'])} seulement",
         "no_outbuildings": lambda: "les dépendances (caves, parkings, garages) non renseignées",
         "no_parcels": lambda: "les parcelles non renseignées (pas d'historique par immeuble)",
     }

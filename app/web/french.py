@@ -5,24 +5,11 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from app.labels.dates import MONTHS, month  # noqa: F401  (the site formats months too)
 from model.geography import DEPARTEMENT_NAMES, MAYOTTE, NOT_IN_DVF, departement_label
 
 NBSP = "\u202f"  # narrow no-break space: French thousands separator and before units
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 FIELD_LABELS = {
     "address": "Adresse",
@@ -96,15 +83,6 @@ def long_date(day: date | None) -> str:
         return "date inconnue"
     first = "1er" if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
-
-
-def month(period: str | None) -> str:
-    """`2025-03` -> `mars 2025`."""
-    try:
-        year, mon = str(period).split("-")[:2]
-        return f"{MONTHS[int(mon) - 1]} {int(year)}"
-    except (ValueError, IndexError):
-        return str(period or "")
 
 
 def quarter(label: str) -> str:
