@@ -4,7 +4,7 @@ asked for by name that then has no sales at all."""
 from __future__ import annotations
 
 from training.fetch.run import CURRENT, FAILED, FETCHED, MISSING, Outcome, Summary
-from training.sources import dvf_items
+from training.sources import ban_items, dvf_items
 
 
 def summary_of(statuses: dict[tuple[str, int], str]) -> Summary:
@@ -37,3 +37,12 @@ def test_asked_by_name_an_absent_departement_fails_and_a_partial_one_does_not():
         ("01", FAILED),
     ]
     assert [o.item.departement for o in summary.failures] == ["01"]
+
+
+def test_other_files_of_a_departement_do_not_stand_in_for_its_sales():
+    summary = summary_of({("01", 2020): MISSING, ("01", 2021): MISSING})
+    ban = ban_items(["01"])[0]  # addresses and contours arrive for any département
+    summary.outcomes.append(Outcome(ban, FETCHED))
+    assert summary.absent_departements() == ["01"]
+    summary.require_each_departement()
+    assert [o.item.departement for o in summary.failures] == ["01", "01"]

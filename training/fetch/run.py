@@ -82,7 +82,11 @@ class Summary:
 
     def absent_departements(self) -> list[str]:
         """Départements asked for whose DVF files are all missing from the mirror."""
-        held = {o.item.departement for o in self.outcomes if o.status in (FETCHED, CURRENT)}
+        held = {
+            o.item.departement
+            for o in self.outcomes
+            if o.item.group == "dvf" and o.status in (FETCHED, CURRENT)
+        }
         asked = dict.fromkeys(o.item.departement for o in self.missing)
         return [dep for dep in asked if dep not in held]
 
