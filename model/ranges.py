@@ -77,10 +77,12 @@ class RangeTable:
         if spread is not None:
             spread = np.asarray(spread, dtype="float64")
             known = spread[np.isfinite(spread)]
-            thresholds = tuple(float(np.quantile(known, q)) for q in (1 / 3, 2 / 3))
-            frame["k"] = dispersion_tier(spread, thresholds) if len(known) else 0
+            # No known spread at all: one tier (no thresholds), as serving then applies.
+            qs = (1 / 3, 2 / 3) if len(known) else ()
+            thresholds = tuple(float(np.quantile(known, q)) for q in qs)
+            frame["k"] = dispersion_tier(spread, thresholds)
             tiers = {
-                "tier_thresholds": thresholds if len(known) else (),
+                "tier_thresholds": thresholds,
                 "by_type_tier": _fit_cells(frame, ["t", "k"], level, MIN_CELL_CALIBRATION),
                 "by_cell_tier": _fit_cells(frame, ["d", "t", "k"], level, MIN_CELL_CALIBRATION),
             }

@@ -51,3 +51,12 @@ def test_a_range_table_survives_the_bundle_json():
     assert again == ranges
     probe = (["34", "59", "13"], ["house", "apartment", "house"], [0.1, np.nan, 0.5])
     assert np.array_equal(again.multipliers(*probe), ranges.multipliers(*probe))
+
+
+def test_without_any_known_spread_the_table_has_one_tier_and_still_applies():
+    residual, deps, types, _ = _errors(2_000, 5)
+    ranges = RangeTable.fit(residual, deps, types, np.full(len(residual), np.nan))
+    assert ranges.tier_thresholds == ()
+    low, high = ranges.multipliers(["34"], ["house"], [np.nan])
+    assert low[0] < 0 < high[0]
+    assert RangeTable.from_dict(json.loads(json.dumps(ranges.to_dict()))) == ranges
