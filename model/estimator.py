@@ -291,7 +291,7 @@ class Estimator:
     def neighbourhood(self, latitude, longitude, *, code_commune=None, on=None) -> Neighbourhood:
         """Tranquillity summary and price indicators around a point."""
         code = code_commune or self.locate_commune(latitude, longitude)
-        rows, _ = self.places.sales_within(latitude, longitude, NEIGHBOURHOOD_RADIUS_M)
+        rows = self.places.rows_within(latitude, longitude, NEIGHBOURHOOD_RADIUS_M)
         departement = departement_of(code)
         return Neighbourhood(
             code_commune=code,

@@ -105,6 +105,11 @@ class Places:
         )
         return found[0], chord_to_metres(chords[0])
 
+    def rows_within(self, latitude, longitude, radius_m: float) -> np.ndarray:
+        """Rows of the sales within `radius_m` of a point, in no order (no distances)."""
+        point = to_xyz([latitude], [longitude])
+        return self._sales.query_radius(point, r=metres_to_chord(float(radius_m)))[0]
+
     def parcels(self, xyz: np.ndarray, given, nearest) -> np.ndarray:
         """Parcel of each point: given, else the parcel of a sale within PARCEL_SNAP_M;
         `nearest`: a function giving the points' `nearest_sales` (shared with `locate`)."""
