@@ -198,27 +198,15 @@ def _building(subjects, days, types, area, rooms, history: History) -> dict[str,
     parcel = object_keys(parcel)
     parcels = history.parcels
     pos = parcels.last_before(parcel, days)
-    ok = pos >= 0
-    count = _at(parcels.cum_count, pos, ok, 0)
+    count = parcels.take(parcels.cum_count, pos, fill=0)
     out = {
-        "parcel_sales": count.astype("float64"),
-        "parcel_rel_mean": np.where(
-            ok, _at(parcels.cum_rel, pos, ok, np.nan) / np.maximum(count, 1), np.nan
-        ),
-        "parcel_rel_last": _at(parcels.sorted_rel, pos, ok, np.nan),
-        "parcel_days_since": np.where(ok, days - _at(parcels.sorted_days, pos, ok, 0), np.nan),
+        "parcel_sales": count,
+        "parcel_rel_mean": parcels.take(parcels.cum_rel, pos) / np.maximum(count, 1),
+        "parcel_rel_last": parcels.take(parcels.sorted_rel, pos),
+        "parcel_days_since": days - parcels.take(parcels.sorted_days, pos),
     }
     homes = history.homes
     pos = homes.last_before(home_key(parcel, types, area, rooms), days)
-    ok = pos >= 0
-    out["home_rel_last"] = _at(homes.sorted_rel, pos, ok, np.nan)
-    out["home_days_since"] = np.where(ok, days - _at(homes.sorted_days, pos, ok, 0), np.nan)
+    out["home_rel_last"] = homes.take(homes.sorted_rel, pos)
+    out["home_days_since"] = days - homes.take(homes.sorted_days, pos)
     return out
-
-
-def _at(values: np.ndarray, pos: np.ndarray, ok: np.ndarray, fill) -> np.ndarray:
-    """`values[pos]` where `ok`, else `fill`: a département without parcel ids (a partial
-    file) has an empty parcel history, with nothing to take."""
-    if not len(values):
-        return np.full(len(pos), fill, dtype="float64")
-    return np.where(ok, values[np.where(ok, pos, 0)], fill)

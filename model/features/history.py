@@ -115,6 +115,14 @@ class _GroupHistory:
         ok[ok] &= self.sorted_code[pos[ok]] == code[ok]
         return np.where(ok, pos, -1)
 
+    def take(self, values: np.ndarray, pos: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        """A sorted column (`cum_count`, `sorted_rel`…) at rows `pos` from `last_before`,
+        `fill` where there is none: an empty history (no parcel ids) is never indexed."""
+        out = np.full(len(pos), fill, dtype="float64")
+        found = pos >= 0
+        out[found] = values[pos[found]]
+        return out
+
 
 @dataclass
 class Communes:
