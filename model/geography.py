@@ -48,7 +48,6 @@ NOT_IN_DVF: dict[str, str] = {
     "68": "Haut-Rhin keeps the Alsace-Moselle land register (Livre foncier), outside DVF",
     "976": "Mayotte is not covered by DVF",
 }
-ALSACE_MOSELLE = frozenset({"57", "67", "68"})
 MAYOTTE = "976"
 
 # Every département DVF publishes: all of metropolitan France but Alsace-Moselle, Corsica as
@@ -90,7 +89,8 @@ def departement_slug(code: str) -> str:
 
 
 def departements_of(codes: Iterable[str]) -> pd.Series:
-    """`departement_of` for a column of commune codes."""
+    """`departement_of` for a column of clean commune codes (as read from DVF or INSEE files:
+    no padding); a missing code stays missing, where one code gives None."""
     import pandas as pd  # here, not at the top: `immoval fetch` reads this module, light
 
     codes = pd.Series(codes, dtype="string")
@@ -110,7 +110,8 @@ def statistics_commune(code_commune: str | None) -> str:
 
 
 def statistics_communes(codes: pd.Series | Iterable[str]) -> pd.Series:
-    """`statistics_commune` for a column; a Series keeps its index and dtype."""
+    """`statistics_commune` for a column of clean codes; a Series keeps its index, its dtype
+    and its missing values (one code gives "" for those)."""
     import pandas as pd
 
     if not isinstance(codes, pd.Series):
