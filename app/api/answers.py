@@ -185,10 +185,10 @@ def neighbourhood_answer(location: Location, code: str | None, summary, history,
     return api.NeighbourhoodResponse(
         location=location_answer(location),
         code_commune=code,
+        # One walk to plain JSON, the tranquillity worded as on the site.
         neighbourhood=jsonable(
-            dataclasses.replace(summary, tranquillity=_tranquillity(summary.tranquillity))
-        )
-        or {},
+            dataclasses.replace(summary, tranquillity=describe_tranquillity(summary.tranquillity))
+        ),
         market_history=jsonable(list(history)),
         model=model_ref(estimator),
     )
