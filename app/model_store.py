@@ -184,7 +184,6 @@ def _is_outside_coverage(result) -> bool:
 
 def init_app(app: Flask) -> None:
     """Attach a model store to the app; the bundle loads on first use (or at preload)."""
-    app.config.setdefault("MODEL_CHECK_SECONDS", POINTER_CHECK_SECONDS)
     app.extensions["immoval.models"] = ModelStore(
         layout(app.config["HOME"]).models, float(app.config["MODEL_CHECK_SECONDS"])
     )

@@ -36,8 +36,6 @@ from app.errors import error_response, wants_json
 
 log = logging.getLogger(__name__)
 
-FORM_RATE_LIMIT = 20  # estimates per IP and window on the public site
-FORM_RATE_WINDOW = 60  # seconds
 SYNC_SECONDS = 0.5
 # Below this share of its limit a bucket is counted locally between synchronisations.
 LOCAL_SHARE = 0.5
@@ -204,8 +202,8 @@ def limit_per_ip(name: str):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             prefix = name.upper()
-            limit = int(current_app.config.get(f"{prefix}_RATE_LIMIT", FORM_RATE_LIMIT))
-            window = int(current_app.config.get(f"{prefix}_RATE_WINDOW", FORM_RATE_WINDOW))
+            limit = int(current_app.config[f"{prefix}_RATE_LIMIT"])
+            window = int(current_app.config[f"{prefix}_RATE_WINDOW"])
             retry_after = check_rate(f"{name}:ip:{client_ip()}", limit, window)
             if retry_after is not None:
                 return too_many_requests(retry_after)

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Flask
 
 from app.model_store import POINTER_CHECK_SECONDS
-from app.ratelimit import FORM_RATE_LIMIT, FORM_RATE_WINDOW
 from app.usage import FLUSH_SECONDS
 from model.settings import home_from_env
 
@@ -32,8 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "API_KEY_CACHE_SECONDS": 5.0,  # how long a revocation may take to reach a worker
     "USAGE_FLUSH_SECONDS": FLUSH_SECONDS,
     # The site's estimate form, per IP and window.
-    "FORM_RATE_LIMIT": FORM_RATE_LIMIT,
-    "FORM_RATE_WINDOW": FORM_RATE_WINDOW,
+    "FORM_RATE_LIMIT": 20,
+    "FORM_RATE_WINDOW": 60,  # seconds
     # Address suggestions per IP and window: one request per keystroke pause.
     "SUGGEST_RATE_LIMIT": 120,
     "SUGGEST_RATE_WINDOW": 60,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.geocoding.geocoder import Geocoder
-from app.settings import DEFAULTS
 
 EXTENSION = "immoval.geocoder"
 
@@ -34,8 +33,8 @@ def get_geocoder() -> Geocoder:
     if geocoder is None:
         config = current_app.config
         geocoder = Geocoder(
-            config.get("GEOCODER_URL"),
-            float(config.get("GEOCODER_TIMEOUT", DEFAULTS["GEOCODER_TIMEOUT"])),
+            config["GEOCODER_URL"],
+            float(config["GEOCODER_TIMEOUT"]),
             lambda home=config["HOME"]: reference_dir_for(home),
         )
         current_app.extensions[EXTENSION] = geocoder
