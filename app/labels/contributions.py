@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app.labels.formats import number
 from model.explain import HomeFacts
-
-NBSP = "\u202f"  # narrow no-break space: French thousands separator
 
 
 @dataclass(frozen=True)
@@ -22,16 +21,12 @@ class LabelledContribution:
     euros: float
 
 
-def _thousands(value: float) -> str:
-    return f"{value:,.0f}".replace(",", NBSP)
-
-
 def _rooms(f: HomeFacts) -> str:
     return "Nombre de pièces" if f.rooms is None else f"Nombre de pièces : {f.rooms}"
 
 
 def _land(f: HomeFacts) -> str:
-    return f"Terrain : {_thousands(f.land_area_m2)} m²" if f.land_area_m2 > 0 else "Sans terrain"
+    return f"Terrain : {number(f.land_area_m2)} m²" if f.land_area_m2 > 0 else "Sans terrain"
 
 
 def _neighbourhood(f: HomeFacts) -> str:
@@ -39,8 +34,8 @@ def _neighbourhood(f: HomeFacts) -> str:
         return "Ventes voisines"
     return (
         f"Prix des {f.neighbours} ventes voisines les plus proches : "
-        f"{_thousands(f.neighbours_price_per_m2)} €/m² (médiane, au prix du marché actuel), "
-        f"à {_thousands(f.neighbours_distance_m)} m en médiane"
+        f"{number(f.neighbours_price_per_m2)} €/m² (médiane, au prix du marché actuel), "
+        f"à {number(f.neighbours_distance_m)} m en médiane"
     )
 
 
@@ -61,7 +56,7 @@ def _commune(f: HomeFacts) -> str:
 
 
 _LABELS: dict[str, Callable[[HomeFacts], str]] = {
-    "surface": lambda f: f"Surface habitable : {_thousands(f.living_area_m2)} m²",
+    "surface": lambda f: f"Surface habitable : {number(f.living_area_m2)} m²",
     "rooms": _rooms,
     "land": _land,
     "outbuildings": lambda f: f"Dépendances (cave, parking, garage) : {f.outbuildings}",

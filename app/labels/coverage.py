@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.labels.dates import month
+from app.labels.formats import month
 from model.geography import departement_label
 
 

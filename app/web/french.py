@@ -5,11 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from app.labels.dates import MONTHS, month  # noqa: F401  (the site formats months too)
+from app.labels.formats import MONTHS, NBSP, month, number  # noqa: F401  (site formats too)
 from model.geography import DEPARTEMENT_NAMES, MAYOTTE, NOT_IN_DVF, departement_label
-
-NBSP = "\u202f"  # narrow no-break space: French thousands separator and before units
-
 
 FIELD_LABELS = {
     "address": "Adresse",
@@ -54,14 +51,6 @@ SOURCES = {
     "commune-centroid": "centre de la commune",
     "coordinates": "coordonnées",
 }
-
-
-def number(value: float | int | None, digits: int = 0) -> str:
-    """`1234567.8` -> `1 234 568` (narrow no-break spaces, decimal comma)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", NBSP).replace(".", ",")
 
 
 def euros(value: float | None, step: int = 1) -> str:
