@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from training.settings import N_ESTIMATORS  # noqa: E402
+
 SOURCES = ("34", "59", "75", "76")
 YEARS = ("2020", "2021", "2022", "2023", "2024")
 OTHER_RAW = ("ssmsi", "cameras", "communes", "ban")  # as tests/conftest.py::model_home
@@ -265,7 +267,6 @@ def serving(home: Path, work: Path) -> tuple[float, list[float], float, float, f
     database_url = f"sqlite:///{work}/bench.sqlite3"
     _, key = apikeys.create_key(Database(database_url), "scale", rate_limit=10_000_000)
     bodies = [json.dumps(p).encode() for p in properties(sample_places(home, 400))]
-    os.environ["WEB_CONCURRENCY"] = "2"
     port = free_port()
     started = time.perf_counter()
     server = start_server(home.resolve(), port, database_url, workers=2)
@@ -389,7 +390,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,2,4,8", help="copies, comma-separated")
     parser.add_argument("--work", type=Path, default=None, help="default: a temporary folder")
-    parser.add_argument("--n-estimators", type=int, default=300, help="as `immoval train`")
+    parser.add_argument("--n-estimators", type=int, default=N_ESTIMATORS, help="as `immoval train`")
     parser.add_argument("--keep", action="store_true", help="keep homes and copies")
     parser.add_argument(
         "--report", action="store_true", help="only print the figures in <work>/results.json"
