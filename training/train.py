@@ -153,11 +153,12 @@ def fit_booster(
 
 @dataclass(frozen=True)
 class Fitting:
-    """How every booster of a run is fitted: rounds, seed and threads."""
+    """How every booster of a run is fitted: rounds, seed and threads (all given: the
+    run resolves them once, from its options and the environment)."""
 
-    n_estimators: int = N_ESTIMATORS
-    seed: int = SEED
-    threads: int = settings.TRAIN_THREADS
+    n_estimators: int
+    seed: int
+    threads: int
 
     def params(self) -> dict:
         """The parameters recorded in the metadata."""
