@@ -106,9 +106,17 @@ def type_codes(property_type) -> np.ndarray:
     return out
 
 
-def nearest_earlier(pool: SalesPool, xyz: np.ndarray, days: np.ndarray, kinds: np.ndarray, k: int):
+def nearest_earlier(
+    pool: SalesPool,
+    xyz: np.ndarray,
+    days: np.ndarray,
+    kinds: np.ndarray,
+    k: int,
+    max_metres: float = np.inf,
+):
     """Pool rows (-1 padded) and distances in metres (inf padded) of the k nearest sales of
-    the same type strictly before each query's day, nearest first."""
+    the same type strictly before each query's day and at most `max_metres` away, nearest
+    first."""
     n = len(days)
     rows_out = np.full((n, k), -1, dtype="int64")
     dist_out = np.full((n, k), np.inf)
@@ -140,6 +148,8 @@ def nearest_earlier(pool: SalesPool, xyz: np.ndarray, days: np.ndarray, kinds: n
             dist_out,
             queries,
         )
+    beyond = dist_out > max_metres
+    rows_out[beyond], dist_out[beyond] = -1, np.inf
     return rows_out, dist_out
 
 
@@ -150,8 +160,12 @@ def _search_block(pool, kind, block, q_xyz, q_days, k, rows_out, dist_out, where
     cand_rows = np.full((nq, k), -1, dtype="int64")
     cand_chord = np.full((nq, k), np.inf)
     if tree is not None:
-        kk = min(k, len(tree_rows))
-        chord, found = tree.query(q_xyz, k=kk, sort_results=True)
+        # One more than needed: a tie across the k-th place shows, and is settled by row.
+        chord, found = tree.query(q_xyz, k=min(k + 1, len(tree_rows)), sort_results=True)
+        if chord.shape[1] > k:
+            _settle_boundary_ties(tree, q_xyz, chord, found, k)
+            chord, found = chord[:, :k], found[:, :k]
+        kk = chord.shape[1]
         cand_rows[:, :kk] = tree_rows[found]
         cand_chord[:, :kk] = chord
         _order_ties(cand_rows, cand_chord)
@@ -177,6 +191,21 @@ def _search_block(pool, kind, block, q_xyz, q_days, k, rows_out, dist_out, where
     cand_rows[~np.isfinite(cand_chord)] = -1
     rows_out[where] = cand_rows
     dist_out[where] = np.where(np.isfinite(cand_chord), chord_to_metres(cand_chord), np.inf)
+
+
+def _settle_boundary_ties(tree, q_xyz, chord, found, k) -> None:
+    """Where sales tie at the k-th distance (a building's sales share its parcel's point),
+    keep the earliest rows among them, in place: which of them the tree returns depends on
+    the tree, and a département's features computed with its halo must be those of France."""
+    tied = np.flatnonzero(chord[:, k] == chord[:, k - 1])
+    if not len(tied):
+        return
+    # A hair wider: the radius search may round the boundary's distance the other way.
+    radius = chord[tied, k - 1] * (1 + 1e-9) + 1e-6
+    within, chords = tree.query_radius(q_xyz[tied], r=radius, return_distance=True)
+    for query, rows, lengths in zip(tied.tolist(), within, chords, strict=True):
+        best = np.lexsort((rows, lengths))[:k]
+        found[query, :k], chord[query, :k] = rows[best], lengths[best]
 
 
 def _order_ties(cand_rows: np.ndarray, cand_chord: np.ndarray) -> None:

@@ -23,8 +23,15 @@ from model import features as feats
 from model.market import month_number
 from model.ranges import RangeTable
 from training import evaluate as ev
-from training.calibration import add_range, calibration_ranges, estimate_from, final_ranges
+from training.calibration import (
+    add_range,
+    calibration_ranges,
+    estimate_from,
+    final_ranges,
+    rows_of,
+)
 from training.errors import PipelineError
+from training.feature_partitions import FeatureMatrix
 from training.metadata import jsonable
 
 if TYPE_CHECKING:  # types only: train imports this module
@@ -131,12 +138,13 @@ def run_backtest(
     ranges = calibration_ranges(prep, fitting, periods.train_a, periods.calib)
     log(f"model B: {periods.train_b.sum()} sales before {split.test_from}")
     train, test = periods.train_b, periods.test
-    model_b = fitting.fit(prep.batch.matrix[train], prep.target[train], prep.batch.names)
+    features = prep.features
+    model_b = fitting.fit(rows_of(features.matrix, train), prep.target[train], features.names)
     test_frame = prep.sales.loc[test, TEST_COLUMNS].copy()
     test_frame["estimate"] = estimate_from(
-        model_b.predict(prep.batch.matrix[test]), prep.batch.level[test], _area(prep)[test]
+        model_b.predict(rows_of(features.matrix, test)), features.level[test], _area(prep)[test]
     )
-    spread = prep.batch.column("knn_rel_spread")[test]
+    spread = features.column("knn_rel_spread")[test]
     add_range(test_frame, ranges, spread)
     results = {"model": ev.evaluate(test_frame)}
     flagged = flagged_test_frame(prep, split, model_b, ranges)
@@ -159,7 +167,7 @@ def run_backtest(
     frame["estimate"] = commune_median_estimate(prep.sales.loc[train], prep.sales.loc[test])
     results["commune_median"] = ev.evaluate(frame)
     importance = pd.DataFrame(
-        {"feature": prep.batch.names, "gain": model_b.feature_importance("gain")}
+        {"feature": features.names, "gain": model_b.feature_importance("gain")}
     )
     final = final_ranges(test_frame, spread)
     return Backtest(split, results, NOTES, ranges, final, importance, test_frame)
@@ -185,7 +193,7 @@ def flagged_test_frame(
     sales = sales.reset_index(drop=True)
     if sales.empty:
         return None
-    batch = feats.compute(sales, prep.history, prep.tranquillity)
+    batch = prep.features_of(sales, prep.sales)
     frame = sales.loc[:, TEST_COLUMNS].copy()
     frame["estimate"] = estimate_from(
         booster.predict(batch.matrix), batch.level, sales["living_area_m2"]
@@ -194,15 +202,13 @@ def flagged_test_frame(
     return frame.loc[np.isfinite(frame["estimate"].to_numpy())]
 
 
-def frozen_features(prep: Prepared, split: Split) -> feats.FeatureBatch:
+def frozen_features(prep: Prepared, split: Split) -> FeatureMatrix:
     """Test sales' features as a model deployed at the test start would see them: only
     sales before it, the market level held at its last month (months of lag included)."""
     sales = prep.sales
     before = (sales["date"] < pd.Timestamp(split.test_from)).to_numpy()
-    pool = sales.loc[before]
-    market = prep.history.market.until(int(month_number(np.datetime64(split.test_from, "M"))) - 1)
-    history = feats.History.build(pool.reset_index(drop=True), market, prep.history.communes)
-    return feats.compute(sales.loc[~before].reset_index(drop=True), history, prep.tranquillity)
+    market = prep.market.until(int(month_number(np.datetime64(split.test_from, "M"))) - 1)
+    return prep.features_of(sales.loc[~before], sales.loc[before], market)
 
 
 def frozen_test_frame(
@@ -225,14 +231,14 @@ def without_tranquillity(
     prep: Prepared, periods: Periods, fitting: Fitting, test_frame: pd.DataFrame
 ) -> pd.DataFrame:
     """Test estimates of model B refitted without the `tq_*` features (no range yet)."""
-    names, matrix = prep.batch.names, prep.batch.matrix
+    names, matrix = prep.features.names, prep.features.matrix
     base = [n for n in names if n not in prep.tranquillity]
     train, test = periods.train_b, periods.test
-    ablated = fitting.fit(_columns(names, base, matrix[train]), prep.target[train], base)
+    ablated = fitting.fit(_columns(names, base, rows_of(matrix, train)), prep.target[train], base)
     frame = test_frame.copy()
     frame["estimate"] = estimate_from(
-        ablated.predict(_columns(names, base, matrix[test])),
-        prep.batch.level[test],
+        ablated.predict(_columns(names, base, rows_of(matrix, test))),
+        prep.features.level[test],
         _area(prep)[test],
     )
     return frame
@@ -242,14 +248,14 @@ def attributes_baseline(
     prep: Prepared, periods: Periods, fitting: Fitting, test_frame: pd.DataFrame
 ) -> pd.DataFrame:
     """Test estimates of LightGBM on attributes and coordinates, on plain log €/m²."""
-    names, matrix = prep.batch.names, prep.batch.matrix
+    names, matrix = prep.features.names, prep.features.matrix
     attrs = list(feats.ATTRIBUTE_FEATURES)
     train, test = periods.train_b, periods.test
     plain_target = np.log(prep.sales["price_per_m2"].to_numpy(dtype="float64"))
-    plain = fitting.fit(_columns(names, attrs, matrix[train]), plain_target[train], attrs)
+    plain = fitting.fit(_columns(names, attrs, rows_of(matrix, train)), plain_target[train], attrs)
     frame = test_frame.drop(columns=["low", "high"]).copy()
     frame["estimate"] = (
-        np.exp(plain.predict(_columns(names, attrs, matrix[test]))) * _area(prep)[test]
+        np.exp(plain.predict(_columns(names, attrs, rows_of(matrix, test)))) * _area(prep)[test]
     )
     return frame
 

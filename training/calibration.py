@@ -22,6 +22,15 @@ def estimate_from(prediction: np.ndarray, level: np.ndarray, area) -> np.ndarray
     return np.exp(level + prediction) * np.asarray(area, dtype="float64")
 
 
+def rows_of(matrix: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`matrix[mask]`, without a copy when the rows are one block: sales are sorted by
+    date, so every period is one (the features of a national run stay on disk)."""
+    where = np.flatnonzero(mask)
+    if len(where) and where[-1] - where[0] + 1 == len(where):
+        return matrix[where[0] : where[-1] + 1]
+    return matrix[mask]
+
+
 def add_range(frame: pd.DataFrame, ranges: RangeTable, spread) -> pd.DataFrame:
     """`low` and `high` columns around `estimate`, as serving computes them."""
     lo, hi = ranges.multipliers(frame["departement"], frame["property_type"], spread)
@@ -33,16 +42,18 @@ def calibration_ranges(
     prep: Prepared, fitting: Fitting, train: np.ndarray, calib: np.ndarray
 ) -> RangeTable:
     """Model A fitted on the `train` sales: quantiles of its errors on the `calib` sales."""
-    sales, batch = prep.sales, prep.batch
-    model_a = fitting.fit(batch.matrix[train], prep.target[train], batch.names)
+    sales, features = prep.sales, prep.features
+    model_a = fitting.fit(rows_of(features.matrix, train), prep.target[train], features.names)
     area = sales["living_area_m2"].to_numpy(dtype="float64")[calib]
     price = sales["price"].to_numpy(dtype="float64")[calib]
-    estimate = estimate_from(model_a.predict(batch.matrix[calib]), batch.level[calib], area)
+    estimate = estimate_from(
+        model_a.predict(rows_of(features.matrix, calib)), features.level[calib], area
+    )
     return RangeTable.fit(
         np.log(price / estimate),
         sales.loc[calib, "departement"].to_numpy(),
         sales.loc[calib, "property_type"].to_numpy(),
-        batch.column("knn_rel_spread")[calib],
+        features.column("knn_rel_spread")[calib],
     )
 
 

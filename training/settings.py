@@ -39,6 +39,8 @@ class PipelineSettings:
     fetch_deadline: float | None = FETCH_DEADLINE
     n_estimators: int = N_ESTIMATORS
     train_threads: int = TRAIN_THREADS
+    # A dask.distributed scheduler's address: prepare and train run on its cluster.
+    dask_scheduler: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PipelineSettings:
@@ -58,6 +60,7 @@ class PipelineSettings:
             fetch_deadline=env_number(env, "IMMOVAL_FETCH_DEADLINE", float, FETCH_DEADLINE) or None,
             n_estimators=n_estimators,
             train_threads=train_threads(env),
+            dask_scheduler=env.get("IMMOVAL_DASK_SCHEDULER", "").strip() or None,
         )
 
 

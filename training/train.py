@@ -13,9 +13,11 @@ Steps (pure functions on tables, I/O at the edges):
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from training.backtest import Backtest, make_split, run_backtest
 from training.cleaning import MARKET_NATURES
 from training.completeness import DepartementData, departement_data
 from training.errors import PipelineError
+from training.feature_partitions import FeatureMatrix, Runner, features_by_departement, run_here
 from training.history import bundle_tables
 from training.metadata import build_metadata, new_version
 
@@ -159,6 +162,8 @@ class Fitting:
     n_estimators: int
     seed: int
     threads: int
+    # A dask.distributed client: boosters are fitted on its cluster (`DaskLGBMRegressor`).
+    client: object | None = field(default=None, compare=False)
 
     def params(self) -> dict:
         """The parameters recorded in the metadata."""
@@ -166,10 +171,15 @@ class Fitting:
 
     def fit(self, matrix: np.ndarray, target: np.ndarray, names) -> lgb.Booster:
         """A booster on these features."""
+        if self.client is not None:
+            from training.dask_training import fit_on_cluster
+
+            params = training_params(self.seed, self.threads)
+            return fit_on_cluster(self.client, matrix, target, names, params, self.n_estimators)
         return fit_booster(matrix, target, names, self.n_estimators, self.seed, self.threads)
 
 
-# --- features -----------------------------------------------------------------------------
+# --- features ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -177,18 +187,42 @@ class Prepared:
     """Clean sales with their leak-free features and target."""
 
     sales: pd.DataFrame
-    history: feats.History
-    batch: feats.FeatureBatch
+    features: FeatureMatrix
     target: np.ndarray
+    market: MarketIndex
+    communes: feats.Communes
     tranquillity: tuple[str, ...]
     left_out: dict[str, int] = field(default_factory=dict)
     # Sales flagged as outliers that pass every other rule: never trained on, evaluated
     # next to the clean test sales so that the report can show both.
     flagged: pd.DataFrame | None = None
+    # How features of other sales are computed (here or on a Dask cluster).
+    runner: Runner = run_here
+
+    def features_of(
+        self, subjects: pd.DataFrame, pool: pd.DataFrame, market: MarketIndex | None = None
+    ) -> FeatureMatrix:
+        """Features of other `subjects` from the `pool` sales (both sorted by date)."""
+        return features_by_departement(
+            subjects,
+            pool,
+            self.market if market is None else market,
+            self.communes,
+            self.tranquillity,
+            runner=self.runner,
+        )
 
 
-def prepare_features(sales: pd.DataFrame, communes: pd.DataFrame) -> Prepared:
-    """Clean the sales, fit the market index, compute every sale's features."""
+def prepare_features(
+    sales: pd.DataFrame,
+    communes: pd.DataFrame,
+    *,
+    scratch: Path | None = None,
+    runner: Runner = run_here,
+    log: Callable[[str], None] = lambda message: None,
+) -> Prepared:
+    """Clean the sales, fit the market index, compute every sale's features (one
+    département at a time; in a memory-mapped file under `scratch` if given)."""
     clean, left_out = clean_sales(sales)
     if clean.empty:
         raise PipelineError("no clean sale to train on")
@@ -202,10 +236,14 @@ def prepare_features(sales: pd.DataFrame, communes: pd.DataFrame) -> Prepared:
     left_out["before_market_index"] = int((~known).sum())
     clean = clean.loc[known].reset_index(drop=True)
     target = target[known]
-    history = feats.History.build(clean, market, feats.Communes.from_frame(communes))
     tq = tranquillity_columns(clean)
-    batch = feats.compute(clean, history, tq)
-    return Prepared(clean, history, batch, target, tq, left_out, flagged_sales(sales))
+    table = feats.Communes.from_frame(communes)
+    path = None if scratch is None else scratch / "features.npy"
+    features = features_by_departement(
+        clean, clean, market, table, tq, path=path, runner=runner, log=log
+    )
+    flagged = flagged_sales(sales)
+    return Prepared(clean, features, target, market, table, tq, left_out, flagged, runner)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -220,32 +258,60 @@ def run_training(
     seed: int = SEED,
     threads: int | None = None,
     promote_first: bool = True,
+    scheduler: str | None = None,
     log: Callable[[str], None] = lambda message: None,
 ) -> Path:
-    """The whole step; returns the new version's folder (threads: the environment's if None)."""
+    """The whole step; returns the new version's folder (threads: the environment's if None;
+    `scheduler`: a dask.distributed address to run features and boosters on)."""
     started = time.monotonic()
     clock = log
     log = lambda message: clock(f"[{time.monotonic() - started:5.0f} s] {message}")  # noqa: E731
-    fitting = Fitting(n_estimators, seed, settings.train_threads() if threads is None else threads)
-    sales = read_sales(layout)
-    log(f"{len(sales)} sales read")
-    communes = read_communes(layout)
-    prep = prepare_features(sales, communes)
-    coverage = departement_data(sales, communes)
-    for data in coverage.values():
-        if data.is_partial:
-            log(f"{departement_label(data.code)}: partial data ({', '.join(data.gaps)})")
-    split = make_split(prep.sales["date"].max().date(), test_from, test_months)
-    log(f"features of {len(prep.sales)} sales in {time.monotonic() - started:.0f} s")
-    backtest = run_backtest(prep, split, fitting, log)
+    threads = settings.train_threads() if threads is None else threads
+    with ExitStack() as stack:
+        client = None
+        if scheduler:
+            from training.dask_cluster import connect
+            from training.dask_training import runner_on
 
-    log(f"final model on {len(prep.sales)} sales")
-    final = fitting.fit(prep.batch.matrix, prep.target, prep.batch.names)
-    path = write_version(layout, final, prep, coverage, backtest, fitting, started)
+            client = stack.enter_context(connect(scheduler))
+            log(f"training on the Dask cluster at {scheduler}")
+        fitting = Fitting(n_estimators, seed, threads, client)
+        runner = run_here if client is None else runner_on(client)
+        scratch = stack.enter_context(scratch_folder(layout))
+        sales = read_sales(layout)
+        log(f"{len(sales)} sales read")
+        communes = read_communes(layout)
+        coverage = departement_data(sales, communes)
+        for data in coverage.values():
+            if data.is_partial:
+                log(f"{departement_label(data.code)}: partial data ({', '.join(data.gaps)})")
+        prep = prepare_features(sales, communes, scratch=scratch, runner=runner, log=log)
+        del sales  # the clean sales and their features are all the rest needs
+        split = make_split(prep.sales["date"].max().date(), test_from, test_months)
+        log(f"features of {len(prep.sales)} sales in {time.monotonic() - started:.0f} s")
+        backtest = run_backtest(prep, split, fitting, log)
+
+        log(f"final model on {len(prep.sales)} sales")
+        final = fitting.fit(prep.features.matrix, prep.target, prep.features.names)
+        path = write_version(layout, final, prep, coverage, backtest, fitting, started)
     if promote_first and registry.read_champion(layout.models) is None:
         registry.promote(layout.models, path.name)
         log(f"{path.name} promoted: it is the first model")
     return path
+
+
+SCRATCH_PREFIX = ".train-"
+
+
+@contextmanager
+def scratch_folder(layout: Layout) -> Iterator[Path]:
+    """A folder for the run's memory-mapped features, removed after it; those of runs that
+    were interrupted are removed first (one training runs at a time per home)."""
+    layout.home.mkdir(parents=True, exist_ok=True)
+    for stale in layout.home.glob(f"{SCRATCH_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=layout.home) as folder:
+        yield Path(folder)
 
 
 def write_version(
@@ -268,7 +334,7 @@ def write_version(
     )
     files = report_files(version, evaluation, backtest)
     tables = {
-        **bundle_tables(prep.sales, prep.history.market),
+        **bundle_tables(prep.sales, prep.market),
         "feature_importance.parquet": backtest.importance,
     }
     metadata["training_seconds"] = round(time.monotonic() - started, 1)

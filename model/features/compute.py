@@ -18,6 +18,7 @@ from model.features.names import (
     K_CLOSE,
     K_MID,
     K_NEIGHBOURS,
+    MAX_NEIGHBOUR_DISTANCE_M,
     RECENCY_DAYS,
     feature_names,
 )
@@ -82,7 +83,9 @@ def compute(subjects: Mapping, history: History, tranquillity: Sequence[str] = (
     columns["is_vefa"] = _column(subjects, "is_vefa", 0.0)
     columns["latitude"], columns["longitude"] = lat, lon
 
-    rows, dist = nearest_earlier(history.pool, to_xyz(lat, lon), days, kinds, K_NEIGHBOURS)
+    rows, dist = nearest_earlier(
+        history.pool, to_xyz(lat, lon), days, kinds, K_NEIGHBOURS, MAX_NEIGHBOUR_DISTANCE_M
+    )
     columns.update(_neighbourhood(rows, dist, days, area, history))
     columns.update(_building(subjects, days, types, area, rooms, history))
     codes = subjects["code_commune"] if "code_commune" in subjects else np.full(n, None)

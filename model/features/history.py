@@ -98,9 +98,9 @@ class _GroupHistory:
         starts = np.r_[True, s_code[1:] != s_code[:-1]] if len(s_code) else np.zeros(0, bool)
         group_start = np.maximum.accumulate(np.where(starts, np.arange(len(s_code)), 0))
         cum_count = np.arange(len(s_code)) - group_start + 1
-        total = np.cumsum(s_rel)
-        before_group = np.where(group_start > 0, total[group_start - 1], 0.0)
-        cum_rel = total - before_group
+        # Summed within each key (not a running total minus the key's start, whose rounding
+        # would depend on the other keys' sales: a partition's history must give France's).
+        cum_rel = pd.Series(s_rel, dtype="float64").groupby(s_code).cumsum().to_numpy()
         return cls(codes, s_code * _DAY_KEY + s_days, s_code, s_days, s_rel, cum_count, cum_rel)
 
     def last_before(self, keys, days: np.ndarray) -> np.ndarray:

@@ -7,6 +7,10 @@ from collections.abc import Sequence
 K_NEIGHBOURS = 40
 K_CLOSE = 5
 K_MID = 15
+# Neighbours are looked for within this distance only: a sale farther away says little
+# about a home's market, and the bound lets training compute the features one
+# département at a time with a halo of this width across its borders, exactly.
+MAX_NEIGHBOUR_DISTANCE_M = 30_000.0
 # Recency scale (days) of the neighbours' weights in knn_rel_recent.
 RECENCY_DAYS = 365.0
 # Neighbour weights: inverse distance, softened so that a sale on the same parcel (0 m)

@@ -114,6 +114,9 @@ def test_one_row_equals_its_row_in_the_training_table(model_home):
     sales = train.read_sales(home)
     prep = train.prepare_features(sales, train.read_communes(home))
     table = prep.sales
+    # Serving's history holds every sale, training's features come by département.
+    history = feats.History.build(table, prep.market, prep.communes)
+    every = feats.compute(table, history, prep.tranquillity)
     rows = np.random.default_rng(5).choice(len(table), 200, replace=False)
     columns = [c for c in table.columns if c != "mutation_id"]
     for i in rows:
@@ -127,9 +130,9 @@ def test_one_row_equals_its_row_in_the_training_table(model_home):
             )
             for c in columns
         }
-        found = feats.compute(one, prep.history, prep.tranquillity)
-        np.testing.assert_array_equal(found.matrix[0], prep.batch.matrix[i], err_msg=str(i))
-        np.testing.assert_array_equal(found.neighbours[0], prep.batch.neighbours[i])
+        found = feats.compute(one, history, prep.tranquillity)
+        np.testing.assert_array_equal(found.matrix[0], prep.features.matrix[i], err_msg=str(i))
+        np.testing.assert_array_equal(found.neighbours[0], every.neighbours[i])
 
 
 def test_a_bundle_with_other_features_is_refused(model_home, tmp_path):

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 
 from model.settings import layout
 from training.cli import main
@@ -61,15 +60,6 @@ def sorted_sales(home):
 
 def report(home):
     return json.loads((home / "prepared" / "cleaning_report.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as local:
-        yield local
 
 
 def test_a_dask_cluster_gives_the_same_tables_as_the_local_path(

@@ -49,7 +49,7 @@ def test_test_frame_ranges_and_importance(backtest, prep):
     assert isinstance(backtest.calibration_ranges, RangeTable)
     assert isinstance(backtest.final_ranges, RangeTable)
     assert backtest.final_ranges != backtest.calibration_ranges
-    assert backtest.importance["feature"].tolist() == list(prep.batch.names)
+    assert backtest.importance["feature"].tolist() == list(prep.features.names)
     assert np.isfinite(backtest.importance["gain"]).all()
 
 

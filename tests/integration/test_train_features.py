@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model import features as feats
 from model.settings import layout
 from training import train
 
@@ -26,10 +27,10 @@ def test_features_unchanged_when_every_later_sale_is_removed(sales, communes):
     cutoff = pd.Timestamp("2024-03-15")
     early = train.prepare_features(sales.loc[sales["date"] < cutoff], communes)
     assert len(early.sales) > 10_000
-    left = pd.DataFrame(full.batch.matrix, columns=full.batch.names)
+    left = pd.DataFrame(full.features.matrix, columns=full.features.names)
     left["mutation_id"] = full.sales["mutation_id"].to_numpy()
     left["target"] = full.target
-    right = pd.DataFrame(early.batch.matrix, columns=early.batch.names)
+    right = pd.DataFrame(early.features.matrix, columns=early.features.names)
     right["mutation_id"] = early.sales["mutation_id"].to_numpy()
     right["target"] = early.target
     left = left.set_index("mutation_id").loc[right["mutation_id"]]
@@ -42,10 +43,11 @@ def test_features_unchanged_when_every_later_sale_is_removed(sales, communes):
 
 def test_a_sale_never_sees_itself_or_its_day(sales, communes):
     prep = train.prepare_features(sales.loc[sales["date"] < "2023-04-01"], communes)
-    rows = prep.batch.neighbours
+    history = feats.History.build(prep.sales, prep.market, prep.communes)
+    rows = feats.compute(prep.sales, history, prep.tranquillity).neighbours
     own_day = prep.sales["date"].to_numpy().astype("datetime64[D]")
     valid = rows >= 0
-    seen = np.where(valid, prep.history.pool.days[np.where(valid, rows, 0)], -1)
+    seen = np.where(valid, history.pool.days[np.where(valid, rows, 0)], -1)
     assert (seen[valid] < own_day.astype("int64")[:, None].repeat(rows.shape[1], 1)[valid]).all()
     assert not (rows == np.arange(len(rows))[:, None]).any()
 
@@ -54,9 +56,9 @@ def test_same_data_and_seed_give_the_same_model(sales, communes):
     subset = sales.loc[sales["date"] < "2023-07-01"]
     first = train.prepare_features(subset, communes)
     second = train.prepare_features(subset, communes)
-    np.testing.assert_array_equal(first.batch.matrix, second.batch.matrix)
-    a = train.fit_booster(first.batch.matrix, first.target, first.batch.names, 30, seed=7)
-    b = train.fit_booster(second.batch.matrix, second.target, second.batch.names, 30, seed=7)
+    np.testing.assert_array_equal(first.features.matrix, second.features.matrix)
+    a = train.fit_booster(first.features.matrix, first.target, first.features.names, 30, seed=7)
+    b = train.fit_booster(second.features.matrix, second.target, second.features.names, 30, seed=7)
     assert a.model_to_string() == b.model_to_string()
-    c = train.fit_booster(first.batch.matrix, first.target, first.batch.names, 30, seed=8)
+    c = train.fit_booster(first.features.matrix, first.target, first.features.names, 30, seed=8)
     assert c.model_to_string() != a.model_to_string()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
@@ -16,7 +15,6 @@ SCHEDULER_VARIABLE = "IMMOVAL_DASK_SCHEDULER"
 @click.option("--force", is_flag=True, help="Prepare again even if the inputs are unchanged.")
 @click.option(
     "--scheduler",
-    envvar=SCHEDULER_VARIABLE,
     default=None,
     metavar="ADDRESS",
     help="Address of a dask.distributed scheduler (tcp://host:8786): one task per "
@@ -36,7 +34,7 @@ def run_prepare(pipeline: Pipeline, force: bool = False, scheduler: str | None =
 
     paths = pipeline.layout
     # `immoval up` calls this without the option: the variable still applies.
-    scheduler = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
+    scheduler = scheduler or pipeline.settings.dask_scheduler
     if scheduler:
         click.echo(f"Preparing on the Dask cluster at {scheduler}")
     prepared = prepare_tables(paths, force=force, progress=True, scheduler=scheduler)

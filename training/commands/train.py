@@ -9,6 +9,7 @@ import click
 
 from training import settings as defaults
 from training.commands.context import Pipeline, pass_pipeline
+from training.commands.prepare import SCHEDULER_VARIABLE
 
 
 @click.command()
@@ -34,8 +35,16 @@ from training.commands.context import Pipeline, pass_pipeline
     help="Boosting rounds.",
 )
 @click.option("--seed", type=int, default=defaults.SEED, show_default=True)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Address of a dask.distributed scheduler (tcp://host:8786): features one task "
+    "per département and boosters with LightGBM's Dask interface on its workers "
+    f"({SCHEDULER_VARIABLE}; default: here).",
+)
 @pass_pipeline
-def train(pipeline: Pipeline, test_from, test_months, n_estimators, seed) -> None:
+def train(pipeline: Pipeline, test_from, test_months, n_estimators, seed, scheduler) -> None:
     """Train, evaluate out of time and register a new model version."""
     run_train(
         pipeline,
@@ -43,6 +52,7 @@ def train(pipeline: Pipeline, test_from, test_months, n_estimators, seed) -> Non
         test_months=test_months,
         n_estimators=n_estimators,
         seed=seed,
+        scheduler=scheduler,
     )
 
 
@@ -52,8 +62,10 @@ def run_train(
     test_months: int = 12,
     n_estimators: int | None = None,
     seed: int = defaults.SEED,
+    scheduler: str | None = None,
 ) -> Path:
-    """The train step (rounds: the settings' if None); prints its progress and its figures."""
+    """The train step (rounds and scheduler: the settings' if None); prints its progress and
+    its figures."""
     from training.train import run_training
 
     path = run_training(
@@ -63,6 +75,7 @@ def run_train(
         n_estimators=n_estimators or pipeline.settings.n_estimators,
         seed=seed,
         threads=pipeline.settings.train_threads,
+        scheduler=scheduler or pipeline.settings.dask_scheduler,
         log=click.echo,
     )
     summarise(pipeline, path)
