@@ -78,3 +78,16 @@ def test_a_period_of_sorted_sales_is_a_view_of_the_features_not_a_copy():
     scattered = np.isin(np.arange(10), [1, 4, 5])
     np.testing.assert_array_equal(rows_of(matrix, scattered), matrix[scattered])
     assert rows_of(matrix, np.zeros(10, dtype=bool)).shape == (0, 2)
+
+
+def test_local_training_imports_no_dask():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import training.train, training.commands.train, training.feature_partitions\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
