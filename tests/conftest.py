@@ -101,6 +101,7 @@ def cluster():
     """A `dask.distributed.LocalCluster` of two worker processes, as the issue's checks ask."""
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        # A free port for its HTTP server: 8787 may be taken by another cluster on the machine.
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
     ) as local:
         yield local
