@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.neighbors import KDTree
 
 from model.comparables import chord_to_metres, metres_to_chord, to_xyz
+from model.trees import build_tree
 
 # A point this close to a known sale is taken to be on that sale's parcel (DVF places
 # sales at the parcel's centroid; an address point lies a few metres away).
@@ -37,7 +38,7 @@ class Points:
     def of(cls, frame: pd.DataFrame) -> Points:
         """From a frame with `latitude`, `longitude` and `code_commune`."""
         return cls(
-            KDTree(to_xyz(frame["latitude"], frame["longitude"]), leaf_size=40),
+            build_tree(to_xyz(frame["latitude"], frame["longitude"])),
             frame["code_commune"].astype(str).to_numpy(dtype=object),
         )
 
@@ -64,13 +65,15 @@ class Places:
 
     def __init__(
         self,
-        sale_xyz: np.ndarray,
-        sale_communes: np.ndarray,
-        sale_parcels: np.ndarray,
+        sales: np.ndarray | KDTree,
+        sale_communes,
+        sale_parcels,
         communes: pd.DataFrame,
         addresses: Points | None = None,
     ):
-        self._sales = KDTree(sale_xyz, leaf_size=40)
+        """`sales`: their tree, or their (n, 3) points; communes and parcels by sale row
+        (arrays or `model.mapped.TextColumn`s)."""
+        self._sales = sales if isinstance(sales, KDTree) else build_tree(sales)
         self._sale_communes = sale_communes
         self._sale_parcels = sale_parcels
         self._addresses = addresses
