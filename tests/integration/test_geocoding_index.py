@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 
 import pandas as pd
 import pytest
 
+from model.mapped import open_columns
 from training.addresses import build_index, read_ban
 
 
@@ -79,7 +81,11 @@ def test_cli_writes_the_index_and_its_report(ban_file, tmp_path, runner):
     ban_file.parent.rename(home / "raw" / "ban")
     result = runner.invoke(main, ["--home", str(home), "addresses"])
     assert result.exit_code == 0, result.output
-    index = pd.read_parquet(home / "prepared/reference/addresses.parquet")
-    assert len(index) == 200
+    reference = home / "prepared/reference"
+    with sqlite3.connect(reference / "addresses.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM numbers").fetchone()[0] == 200
+        assert db.execute("SELECT value FROM meta WHERE key = 'addresses'").fetchone()[0] == "200"
+    assert not (reference / "addresses.parquet").exists()
+    assert len(open_columns(reference / "address_points")["xyz"]) == 200
     report = json.loads((home / "prepared/addresses_report.json").read_text())
     assert report["rows"] == 200
