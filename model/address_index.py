@@ -3,9 +3,11 @@ every worker without loading it.
 
 `reference/addresses.sqlite3` holds the streets (one row per street × postcode × commune,
 with its words as `model.address_text.tokens` reads them, its centre and its idf weight),
-their house numbers, an FTS5 table of the streets' words and the vocabulary with the number
-of streets holding each word. `AddressIndexWriter` adds one département at a time (memory
-follows a département, not France); `open_read_only` is what the geocoder queries.
+their house numbers, an FTS5 table of the streets' words and communes (a street is found by
+a word within a commune without reading the commune's other streets) and the vocabulary
+with the number of streets holding each word. `AddressIndexWriter` adds one département at
+a time (memory follows a département, not France); `open_read_only` is what the geocoder
+queries.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 from model.address_text import normalise_suffixes, tokens
 
 INDEX_FILE = "addresses.sqlite3"
-LAYOUT = "1"
+LAYOUT = "2"  # 2: the FTS5 table holds the commune too
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE streets(
@@ -32,7 +34,7 @@ CREATE TABLE numbers(
     street_id INTEGER NOT NULL, number TEXT NOT NULL, suffix TEXT NOT NULL,
     latitude REAL NOT NULL, longitude REAL NOT NULL, code_commune TEXT NOT NULL);
 CREATE VIRTUAL TABLE street_words USING fts5(
-    words, content='', detail=none, tokenize='ascii');
+    words, commune, content='', detail=column, tokenize='ascii');
 CREATE TABLE words(word TEXT PRIMARY KEY, streets INTEGER NOT NULL) WITHOUT ROWID;
 """
 # Built once the rows are in: faster than keeping them up to date row by row.
@@ -40,6 +42,10 @@ _INDEXES = """
 CREATE INDEX streets_commune ON streets(code_commune);
 CREATE INDEX numbers_street ON numbers(street_id, number);
 """
+
+
+class IndexLayoutError(ValueError):
+    """An index file written by another version of this module."""
 
 
 class AddressIndexWriter:
@@ -96,8 +102,11 @@ class AddressIndexWriter:
             ),
         )
         self._db.executemany(
-            "INSERT INTO street_words(rowid, words) VALUES (?, ?)",
-            ((first + k, w) for k, w in enumerate(words)),
+            "INSERT INTO street_words(rowid, words, commune) VALUES (?, ?, ?)",
+            (
+                (first + k, w, code)
+                for k, (w, code) in enumerate(zip(words, streets["code_commune"], strict=True))
+            ),
         )
         # Numbers in the order they came, street by street (the first of a number wins).
         numbers = addresses.assign(street_id=ids.tolist()).sort_values("street_id", kind="stable")
@@ -113,8 +122,8 @@ class AddressIndexWriter:
         """Vocabulary, weights and indexes; then the file replaces any previous one."""
         db = self._db
         db.executescript(
-            "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, street_words, 'row');"
-            "INSERT INTO words SELECT term, doc FROM temp.vocab;"
+            "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, street_words, 'col');"
+            "INSERT INTO words SELECT term, doc FROM temp.vocab WHERE col = 'words';"
         )
         count = db.execute("SELECT count(*) FROM streets").fetchone()[0]
         idf = {w: math.log(1 + count / n) for w, n in db.execute("SELECT word, streets FROM words")}
@@ -145,5 +154,5 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     layout = db.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
     if layout is None or layout[0] != LAYOUT:
         db.close()
-        raise ValueError(f"{path}: address index of another layout ({layout})")
+        raise IndexLayoutError(f"{path}: address index of another layout ({layout})")
     return db

@@ -40,6 +40,7 @@ from model.pricing import Priced, Pricer, confidence, subjects_of
 from model.property import Property
 from model.ranges import RangeTable
 from model.sales import Comparable
+from model.shared import built_once
 from model.tranquillity import Tranquillity
 
 __all__ = ["Comparable", "Contribution", "Estimate", "Estimator", "OutsideCoverage"]
@@ -119,7 +120,10 @@ class Estimator:
         if not (reference / "tranquillity").is_dir():
             return None
         try:
-            return Tranquillity.load(reference)
+            # Read-only once loaded: the next bundle's, from the same files, is this one.
+            return built_once(
+                "tranquillity", reference / "tranquillity", partial(Tranquillity.load, reference)
+            )
         except (OSError, KeyError, ValueError):
             if self.tq_features:
                 raise

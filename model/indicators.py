@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from model.comparables import PROPERTY_TYPES
-from model.mapped import Columns, TextColumn
+from model.mapped import Columns, SortedKeys, TextColumn
 from model.sales import SaleColumns
 
 NEIGHBOURHOOD_RADIUS_M = 500.0
@@ -56,12 +56,14 @@ class MarketHistory:
     """Median €/m² and sales per quarter of each commune × property type (or "all").
 
     Rows sorted by commune, type and quarter (memory-mapped when opened from a bundle's
-    columns); a commune × type is one slice of them, its answer built when asked for.
+    columns); a commune × type is one slice of them, found by binary search and turned
+    into answers when asked for: nothing per commune is built at load.
     """
 
-    def __init__(self, quarter: TextColumn, median: np.ndarray, sales: np.ndarray, slices: dict):
+    def __init__(self, quarter, median, sales, groups: SortedKeys, starts: np.ndarray):
         self._quarter, self._median, self._sales = quarter, median, sales
-        self._slices = slices  # (code_commune, property_type) -> (first row, row after last)
+        self._groups = groups  # "<code_commune>\t<property_type>" of each slice
+        self._starts = starts  # first row of each slice, then the number of rows
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> MarketHistory:
@@ -71,48 +73,44 @@ class MarketHistory:
             property_type=frame["property_type"].astype(str),
             quarter=frame["quarter"].astype(str),
         ).sort_values(["code_commune", "property_type", "quarter"], kind="stable")
-        codes = TextColumn.of(frame["code_commune"])
-        types = TextColumn.of(frame["property_type"])
+        key = (frame["code_commune"] + "\t" + frame["property_type"]).to_numpy(dtype=object)
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0)
         return cls(
             TextColumn.of(frame["quarter"]),
             frame["median_price_per_m2"].to_numpy(dtype="float64"),
             frame["sales"].to_numpy(dtype="int64"),
-            _slices(codes, types),
+            SortedKeys.of(pd.Index(key[first.astype("int64")], dtype=object)),
+            np.r_[first, len(key)].astype("int64"),
         )
 
     def store(self, prefix: str, columns: Columns) -> None:
-        """Add the rows to `columns` as `<prefix>.<name>` (the slices are rebuilt at open)."""
-        starts = np.array(sorted(lo for lo, _ in self._slices.values()), dtype="int64")
-        keys = {lo: key for key, (lo, _) in self._slices.items()}
+        """Add the table to `columns` as `<prefix>.<name>`."""
         columns.arrays |= {
             f"{prefix}.quarter": self._quarter,
             f"{prefix}.median": self._median,
             f"{prefix}.sales": self._sales,
-            f"{prefix}.starts": starts,
-            f"{prefix}.code_commune": TextColumn.of(keys[lo][0] for lo in starts.tolist()),
-            f"{prefix}.property_type": TextColumn.of(keys[lo][1] for lo in starts.tolist()),
+            f"{prefix}.groups": self._groups.keys,
+            f"{prefix}.positions": self._groups.positions,
+            f"{prefix}.starts": self._starts,
         }
 
     @classmethod
     def open(cls, prefix: str, columns: Columns) -> MarketHistory:
-        """The history `store` added."""
-        sales = columns[f"{prefix}.sales"]
-        starts = columns[f"{prefix}.starts"].tolist()
-        ends = [*starts[1:], len(sales)]
-        keys = zip(
-            columns[f"{prefix}.code_commune"].tolist(),
-            columns[f"{prefix}.property_type"].tolist(),
-            strict=True,
+        """The table `store` added."""
+        return cls(
+            columns[f"{prefix}.quarter"],
+            columns[f"{prefix}.median"],
+            columns[f"{prefix}.sales"],
+            SortedKeys(columns[f"{prefix}.groups"], columns[f"{prefix}.positions"]),
+            columns[f"{prefix}.starts"],
         )
-        slices = {key: (lo, hi) for key, lo, hi in zip(keys, starts, ends, strict=True)}
-        return cls(columns[f"{prefix}.quarter"], columns[f"{prefix}.median"], sales, slices)
 
     def of(self, code_commune: str, property_type: str | None = None) -> list[QuarterPrices]:
         """The commune's quarters, oldest first (all types if None)."""
-        found = self._slices.get((str(code_commune), property_type or "all"))
-        if found is None:
+        group = self._groups.get_indexer([f"{code_commune}\t{property_type or 'all'}"])[0]
+        if group < 0:
             return []
-        rows = np.arange(*found)
+        rows = np.arange(self._starts[group], self._starts[group + 1])
         return [
             QuarterPrices(str(q), round(float(m), 0), int(n))
             for q, m, n in zip(
@@ -157,14 +155,3 @@ def prices_nearby(sales: SaleColumns, rows: np.ndarray, data_until: date) -> dic
         median = round(float(np.median(sales.price_per_m2[mine])), 0) if len(mine) else None
         out[kind] = Prices(median, int(len(mine)))
     return out
-
-
-def _slices(codes: TextColumn, types: TextColumn) -> dict[tuple[str, str], tuple[int, int]]:
-    """(commune, type) -> its rows, in rows sorted by commune and type."""
-    code, kind = codes[np.arange(len(codes))], types[np.arange(len(types))]
-    if not len(code):
-        return {}
-    change = np.flatnonzero((code[1:] != code[:-1]) | (kind[1:] != kind[:-1])) + 1
-    starts = np.r_[0, change].tolist()
-    ends = [*starts[1:], len(code)]
-    return {(code[lo], kind[lo]): (lo, hi) for lo, hi in zip(starts, ends, strict=True)}

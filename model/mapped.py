@@ -9,6 +9,7 @@ ever read. Nothing here copies a column into a process.
 from __future__ import annotations
 
 import json
+import mmap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,16 @@ class Columns:
         return name in self.arrays
 
 
+def is_mapped(array: np.ndarray) -> bool:
+    """Whether an array's memory is a file mapping (not the process's own)."""
+    base = array
+    while isinstance(base, np.ndarray):
+        if isinstance(base, np.memmap):
+            return True
+        base = base.base
+    return isinstance(base, mmap.mmap)
+
+
 def write_columns(folder: Path, columns: Columns) -> None:
     """One file per column in `folder` (created), plus `columns.json`."""
     folder = Path(folder)
@@ -166,7 +177,8 @@ def open_columns(folder: Path) -> Columns:
 
 
 def _load_npy(path: Path) -> np.ndarray:
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    # A plain ndarray over the map: `np.memmap` costs a Python call on every indexing.
+    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
 
 
 def _write_arrow(path: Path, values: pa.Array) -> None:

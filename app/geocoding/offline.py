@@ -2,9 +2,10 @@
 (`model.address_index`), searched without network and without loading them.
 
 Each worker opens the file read-only (one connection per thread and process, never across a
-fork); a search reads only the streets its words or its commune name, with a bounded number
-of candidates and a time limit. A reference written before the file existed (only
-`addresses.parquet`) is indexed into a temporary file once per process.
+fork); a search reads only the streets holding its words (within its commune when it names
+one), with a bounded number of candidates and a time limit. A reference written before
+the file existed (only `addresses.parquet`) is indexed into a temporary file once per
+process.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ import pandas as pd
 
 from app.geocoding.communes import CommuneIndex
 from app.geocoding.location import Location
-from model.address_index import INDEX_FILE, AddressIndexWriter, open_read_only
+from model.address_index import (
+    INDEX_FILE,
+    AddressIndexWriter,
+    IndexLayoutError,
+    open_read_only,
+)
 from model.address_text import ParsedQuery, parse_query, street_label, tokens, without_last
 
 log = logging.getLogger(__name__)
@@ -34,7 +40,7 @@ log = logging.getLogger(__name__)
 # Share of a street's name (idf-weighted) the query must contain to be taken for it.
 MIN_STREET_SCORE = 0.6
 # Bounds of one search: past SEARCH_SECONDS it gives up (the commune's centre instead);
-# without a commune, at most MAX_CANDIDATES streets are read per query word.
+# at most MAX_CANDIDATES streets are read per query word.
 SEARCH_SECONDS = 0.5
 MAX_CANDIDATES = 3_000
 MAX_COMPLETIONS = 200  # index words a partly typed word may stand for
@@ -58,6 +64,17 @@ class Street:
     size: int
     words: frozenset[str]
     weight: float
+
+
+class Expansion(dict):
+    """The index words a query word stands for -> idf × confidence; `streets`: how many
+    streets hold any of them (at most, summed)."""
+
+    streets = 0
+
+    def add(self, word: str, weight: float, streets: int) -> None:
+        self[word] = weight
+        self.streets += streets
 
 
 class SearchTimeout(RuntimeError):
@@ -87,7 +104,11 @@ class OfflineIndex:
         reference_dir = Path(reference_dir)
         communes = pd.read_parquet(reference_dir / "communes.parquet")
         if (reference_dir / INDEX_FILE).is_file():
-            return cls(reference_dir / INDEX_FILE, communes)
+            try:
+                return cls(reference_dir / INDEX_FILE, communes)
+            except IndexLayoutError as error:
+                log.warning("%s: run `immoval addresses`; commune centroids only", error)
+                return cls.from_frames(None, communes)
         older = reference_dir / "addresses.parquet"
         if older.is_file():
             return cls.from_frames(pd.read_parquet(older), communes)
@@ -111,7 +132,7 @@ class OfflineIndex:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():  # a fork copies no connection
             local.db, local.pid, local.deadline = open_read_only(self.path), os.getpid(), None
-            local.db.set_progress_handler(self._too_long, 2_000)
+            local.db.set_progress_handler(self._too_long, 1_000)
         return local.db
 
     def _too_long(self) -> int:
@@ -119,6 +140,8 @@ class OfflineIndex:
         return int(deadline is not None and time.monotonic() > deadline)
 
     def _rows(self, sql: str, *args) -> list:
+        if self._too_long():  # between statements; the progress handler within one
+            raise SearchTimeout(sql)
         try:
             return self._db().execute(sql, args).fetchall()
         except sqlite3.OperationalError as error:
@@ -128,12 +151,12 @@ class OfflineIndex:
 
     # -- streets --
 
-    def _expand(self, word: str, prefix: bool) -> dict[str, float]:
+    def _expand(self, word: str, prefix: bool) -> Expansion:
         """The index words a query word stands for, each with its idf × confidence."""
-        out: dict[str, float] = {}
+        out = Expansion()
         exact = self._rows("SELECT streets FROM words WHERE word = ?", word)
         if exact:
-            out[word] = self._idf(exact[0][0])
+            out.add(word, self._idf(exact[0][0]), exact[0][0])
             if not prefix:
                 return out
         if prefix or len(word) >= 4:
@@ -145,7 +168,7 @@ class OfflineIndex:
                 word + "\x7f",
                 MAX_COMPLETIONS,
             ):
-                out[token] = self._idf(n) * 0.9
+                out.add(token, self._idf(n) * 0.9, n)
         if not out and len(word) >= 4:
             near = dict(
                 self._rows(
@@ -159,37 +182,31 @@ class OfflineIndex:
                 )
             )
             for token in difflib.get_close_matches(word, list(near), n=3, cutoff=0.8):
-                out[token] = self._idf(near[token]) * 0.8
+                out.add(token, self._idf(near[token]) * 0.8, near[token])
         return out
 
     def _idf(self, streets: int) -> float:
         return math.log(1 + max(self.street_count, 1) / streets)
 
-    def _candidates(self, expansions: list[dict[str, float]], codes: set[str] | None):
-        """Streets that may be meant: every street of the communes when given, else the
-        streets holding the query's rarer words (at most MAX_CANDIDATES per word)."""
-        if codes is not None:
-            return self._streets_where("code_commune IN (SELECT value FROM json_each(?))", codes)
-        sizes = [sum(self._count(t) for t in e) for e in expansions]
-        rare = [e for e, n in zip(expansions, sizes, strict=True) if e and n <= MAX_CANDIDATES]
+    def _candidates(self, expansions: list[Expansion], codes: set[str] | None):
+        """Streets that may be meant (inside the communes `codes` when given): those holding
+        the query's rarer words, at most MAX_CANDIDATES per word; a word in more streets
+        than that counts only when no word is rarer (it cannot carry a name alone)."""
+        rare = [e for e in expansions if e and e.streets <= MAX_CANDIDATES]
         if not rare and any(expansions):
-            rare = [min((e for e in expansions if e), key=lambda e: sum(map(self._count, e)))]
+            rare = [min((e for e in expansions if e), key=lambda e: e.streets)]
+        inside = f" AND commune : ({_any(codes)})" if codes else ""
         ids: set[int] = set()
         for words in rare:
-            match = " OR ".join(f'"{t}"' for t in words)
             ids.update(
                 r[0]
                 for r in self._rows(
                     "SELECT rowid FROM street_words WHERE street_words MATCH ? LIMIT ?",
-                    match,
+                    f"words : ({_any(words)}){inside}",
                     MAX_CANDIDATES,
                 )
             )
         return self._streets_where("id IN (SELECT value FROM json_each(?))", ids)
-
-    def _count(self, word: str) -> int:
-        found = self._rows("SELECT streets FROM words WHERE word = ?", word)
-        return found[0][0] if found else 0
 
     def _streets_where(self, where: str, values) -> list[Street]:
         rows = self._rows(
@@ -308,9 +325,11 @@ class OfflineIndex:
             return self._search(parsed, places, place_words, limit, prefix)
         except SearchTimeout:
             log.warning("offline address search stopped after %s s", self.search_seconds)
-            return [self.places.location(i, "municipality") for i in places[:limit]]
+        except sqlite3.Error:  # a damaged file: the communes still answer
+            log.exception("offline address search failed in %s", self.path)
         finally:
             self._local.deadline = None
+        return [self.places.location(i, "municipality") for i in places[:limit]]
 
     def _search(self, parsed, places, place_words, limit, prefix) -> list[Location]:
         if places:
@@ -329,6 +348,11 @@ class OfflineIndex:
                 return found
         # The street is unknown here: say where the place is rather than guess a street.
         return [self.places.location(i, "municipality") for i in places[:limit]]
+
+
+def _any(values) -> str:
+    """An FTS5 query for any of the values (index words or INSEE codes: no quotes in them)."""
+    return " OR ".join(f'"{v}"' for v in sorted(values))
 
 
 def _meta(db: sqlite3.Connection, key: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
 import pytest
 
@@ -179,3 +181,21 @@ def test_streets_read_without_a_commune_are_bounded(index, monkeypatch):
     # Every word is common: only the rarest word's first streets are read.
     index.search("rue de la gare")
     assert many > 20 and read and max(read) <= 20
+
+
+def test_an_index_of_another_layout_or_damaged_answers_with_communes(tables, tmp_path, caplog):
+    addresses, communes, _ = tables
+    built = OfflineIndex.from_frames(addresses.head(500), communes)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    communes.to_parquet(reference / "communes.parquet")
+    (reference / "addresses.sqlite3").write_bytes(built.path.read_bytes())
+    with sqlite3.connect(reference / "addresses.sqlite3") as db:
+        db.execute("UPDATE meta SET value = 'old' WHERE key = 'layout'")
+    index = OfflineIndex.load(reference)
+    assert "immoval addresses" in caplog.text and index.street_count == 0
+    assert index.search("Lille")[0].code_commune == "59350"
+    built._db().close()  # a connection gone bad: the commune still answers
+    found = built.search("12 rue de rivoli 75004 paris")
+    assert [(f.precision, f.code_commune) for f in found] == [("municipality", "75104")]
+    assert "offline address search failed" in caplog.text

@@ -12,6 +12,7 @@ import pytest
 
 from model import bundle as bundle_format
 from model.estimator import Estimator
+from model.mapped import is_mapped
 from model.property import Property
 from model.registry import read_champion
 from model.settings import layout
@@ -58,8 +59,9 @@ def _homes(estimator: Estimator, n: int) -> list[Property]:
 
 def test_the_bundle_carries_memory_mapped_serving_tables(bundle_dir, mapped_estimator):
     assert (bundle_dir / bundle_format.SERVING_TABLE / "columns.json").is_file()
-    assert isinstance(mapped_estimator.history.pool.xyz, np.memmap)
-    assert isinstance(mapped_estimator.sales.price, np.memmap)
+    assert is_mapped(mapped_estimator.history.pool.xyz)
+    assert is_mapped(mapped_estimator.sales.price)
+    assert is_mapped(mapped_estimator.places._addresses.codes.codes)
     assert not mapped_estimator.history.rel.flags.writeable
 
 
@@ -92,6 +94,11 @@ def test_places_and_indicators_are_identical(mapped_estimator, built_estimator):
     assert mapped_estimator.market_history("00000") == []
 
 
+def test_bundles_with_the_same_reference_share_its_tranquillity(mapped_estimator, built_estimator):
+    assert mapped_estimator.tranquillity is not None
+    assert mapped_estimator.tranquillity is built_estimator.tranquillity
+
+
 def test_serving_tables_of_another_layout_are_built_from_the_sales(
     bundle_dir, built_estimator, tmp_path, caplog
 ):
@@ -101,7 +108,7 @@ def test_serving_tables_of_another_layout_are_built_from_the_sales(
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "layout": 99}))
     estimator = Estimator.load(copy)
     assert "serving tables not usable" in caplog.text
-    assert not isinstance(estimator.history.pool.xyz, np.memmap)
+    assert not is_mapped(estimator.history.pool.xyz)
     homes = _homes(built_estimator, 10)
     assert [repr(e) for e in estimator.estimate_many(homes)] == [
         repr(e) for e in built_estimator.estimate_many(homes)

@@ -37,7 +37,8 @@ def test_numbers_and_dates_are_mapped_read_only(tmp_path):
     opened = _round_trip(
         tmp_path, mapped.Columns({"x": np.arange(6.0).reshape(2, 3), "d": days}, {"k": 1})
     )
-    assert isinstance(opened["x"], np.memmap) and not opened["x"].flags.writeable
+    assert mapped.is_mapped(opened["x"]) and not opened["x"].flags.writeable
+    assert type(opened["x"]) is np.ndarray and not mapped.is_mapped(np.arange(3))
     np.testing.assert_array_equal(opened["x"], np.arange(6.0).reshape(2, 3))
     np.testing.assert_array_equal(opened["d"], days)
     assert opened.meta == {"k": 1} and "x" in opened and "y" not in opened
