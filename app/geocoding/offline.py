@@ -120,9 +120,14 @@ class OfflineIndex:
         """An index of address rows (`training.addresses.COLUMNS`) in a temporary file."""
         folder = Path(tempfile.mkdtemp(prefix="immoval-addresses-"))
         writer = AddressIndexWriter(folder / INDEX_FILE)
-        if addresses is not None:
-            writer.add(addresses)
-        index = cls(writer.finish(), communes)
+        try:
+            if addresses is not None:
+                writer.add(addresses)
+            index = cls(writer.finish(), communes)
+        except BaseException:
+            writer.abort()
+            _remove(folder, os.getpid())
+            raise
         weakref.finalize(index, _remove, folder, os.getpid())
         return index
 
