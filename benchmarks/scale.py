@@ -15,8 +15,10 @@ For each size, in a fresh home (other raw folders symlinked from the mirror):
 `immoval prepare` and `immoval train` as children (wall time, peak RSS), the sales count
 and the bundle size on disk; then gunicorn as in the Procfile with WEB_CONCURRENCY=2:
 start time until /api/v1/health answers, RSS and PSS of the master and of each worker
-(``/proc/<pid>/smaps_rollup``, after a warm-up), and the p50 of single estimates sent one
-after the other through the API. Prints a table, the growth exponent b of each figure
+(``/proc/<pid>/smaps_rollup``, after a warm-up), the p50 of single estimates sent one
+after the other through the API, and what a model switch adds: the champion moved to a
+copy of the bundle (a new version, new files), every worker serving it, warmed up again,
+then the whole gunicorn's PSS. Prints a table, the growth exponent b of each figure
 (figure ∝ sales^b on log-log) and its projection to 4.5 M sales against the targets.
 
 Figures of every size are kept in ``<work>/results.json`` (per n-estimators), so that a
@@ -212,11 +214,20 @@ class Figures:
     workers_pss_mib: float
     master_pss_mib: float
     p50_ms: float
+    # The whole gunicorn after the champion moved to a copy of the bundle (None: not measured).
+    switched_pss_mib: float | None = None
 
     @property
     def serving_pss_mib(self) -> float:
         """The whole gunicorn: the master holds its share of the preloaded pages too."""
         return self.workers_pss_mib + self.master_pss_mib
+
+    @property
+    def switch_mib(self) -> float | None:
+        """What a model switch adds to the whole gunicorn's PSS."""
+        if self.switched_pss_mib is None:
+            return None
+        return self.switched_pss_mib - self.serving_pss_mib
 
 
 def measured(command: list[str], log: Path) -> tuple[float, float]:
@@ -257,8 +268,40 @@ def workers_of(master: int) -> list[int]:
     return [int(pid) for pid in children]
 
 
-def serving(home: Path, work: Path) -> tuple[float, list[float], float, float, float]:
-    """Start time, worker RSS, workers' and master's PSS, single-estimate p50 (ms)."""
+def copy_version(home: Path) -> str:
+    """A new version with the champion's content (new files: new pages to map)."""
+    from model.registry import read_champion
+
+    models = home / "models"
+    old = str(read_champion(models))
+    new = f"{old}-switch"
+    shutil.copytree(models / old, models / new)
+    meta = models / new / "metadata.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "version": new}))
+    return new
+
+
+def served_everywhere(port: int, version: str, timeout: float = 180.0) -> None:
+    """Wait until three rounds of health checks (fresh connections, so that every worker
+    answers some and looks at the pointer) all name `version`."""
+    import urllib.request
+
+    deadline, rounds = time.monotonic() + timeout, 0
+    while rounds < 3:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the workers did not switch to {version} within {timeout:.0f} s")
+        answers = set()
+        for _ in range(20):
+            url = f"http://127.0.0.1:{port}/api/v1/health"
+            with urllib.request.urlopen(url, timeout=10) as r:
+                answers.add(json.loads(r.read())["model_version"])
+        rounds = rounds + 1 if answers == {version} else 0
+        time.sleep(0.5)
+
+
+def serving(home: Path, work: Path) -> tuple[float, list[float], float, float, float, float]:
+    """Start time, worker RSS, workers' and master's PSS, single-estimate p50 (ms), and the
+    whole gunicorn's PSS after a model switch."""
     from api import Connection, free_port, properties, sample_places, start_server
 
     from app import apikeys
@@ -290,10 +333,18 @@ def serving(home: Path, work: Path) -> tuple[float, list[float], float, float, f
         p50 = 1000 * statistics.median(asyncio.run(one_by_one(300, 100)))
         workers = [memory_mib(pid) for pid in workers_of(server.pid)]
         master = memory_mib(server.pid)
+        from model.registry import promote
+
+        version = copy_version(home)
+        promote(home / "models", version, force=True)
+        served_everywhere(port, version)
+        asyncio.run(warm_up())
+        switched = sum(memory_mib(pid)[1] for pid in [server.pid, *workers_of(server.pid)])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    return start_s, [rss for rss, _ in workers], sum(p for _, p in workers), master[1], p50
+    rss = [rss for rss, _ in workers]
+    return start_s, rss, sum(p for _, p in workers), master[1], p50, switched
 
 
 def run_size(size: int, data: Path, work: Path, plan, table, shifts, args) -> Figures:
@@ -316,12 +367,12 @@ def run_size(size: int, data: Path, work: Path, plan, table, shifts, args) -> Fi
 
     bundle = disk_mib(home / "models" / str(read_champion(home / "models")))
     print(f"×{size}: trained in {train_s:.0f} s; serve")
-    start_s, rss, workers_pss, master_pss, p50 = serving(home, work)
+    start_s, rss, workers_pss, master_pss, p50, switched = serving(home, work)
     if not args.keep:
         shutil.rmtree(home)
     return Figures(
         size, sales, prepare_s, prepare_peak, train_s, train_peak, bundle, start_s,
-        rss, workers_pss, master_pss, p50,
+        rss, workers_pss, master_pss, p50, switched,
     )  # fmt: skip
 
 
@@ -341,15 +392,18 @@ def gib_of_mib(value: float) -> str:
 def report(results: list[Figures]) -> str:
     lines = [
         "| size | sales | prepare | prepare peak | train + evaluate | train peak | bundle "
-        "| serve start | RSS per worker | PSS 2 workers | PSS master | p50 estimate |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| serve start | RSS per worker | PSS 2 workers | PSS master | p50 estimate "
+        "| a switch adds |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in results:
+        switch = "—" if f.switch_mib is None else f"{f.switch_mib:+.0f} MiB"
         lines.append(
             f"| ×{f.size} | {f.sales:,} | {f.prepare_s:.0f} s | {f.prepare_peak_gib:.2f} GiB "
             f"| {f.train_s:.0f} s | {f.train_peak_gib:.2f} GiB | {f.bundle_mib:.0f} MiB "
             f"| {f.start_s:.1f} s | {' / '.join(f'{r:.0f}' for r in f.worker_rss_mib)} MiB "
-            f"| {f.workers_pss_mib:.0f} MiB | {f.master_pss_mib:.0f} MiB | {f.p50_ms:.1f} ms |"
+            f"| {f.workers_pss_mib:.0f} MiB | {f.master_pss_mib:.0f} MiB | {f.p50_ms:.1f} ms "
+            f"| {switch} |"
         )
     if len({f.sales for f in results}) < 2:
         return "\n".join(lines + ["", "(one size: no growth exponent)"])
@@ -371,6 +425,8 @@ def report(results: list[Figures]) -> str:
             f"≤ {1.2 * base_p50:.1f} ms (×1 + 20 %)",
         ),
     )
+    if all(f.switched_pss_mib is not None for f in results):
+        figures += (("PSS after a switch", "switched_pss_mib", gib_of_mib, 4096, "≤ 4 GiB"),)
     sales = [f.sales for f in results]
     lines += [
         "",

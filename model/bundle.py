@@ -1,7 +1,8 @@
 """A model bundle: `models/<version>/` with everything serving needs, never a pickle.
 
 Layout: `model.txt` (LightGBM `Booster.save_model`), `metadata.json`, the tables below as
-Parquet, `evaluation.md` and `plots/`, and `reference/` (a copy of prepared/reference).
+Parquet, `serving/` (what serving searches, as memory-mapped columns: `model.prebuilt`),
+`evaluation.md` and `plots/`, and `reference/` (a copy of prepared/reference).
 A bundle is written in a hidden staging folder and renamed into place: an interrupted
 training leaves no partial version.
 """
@@ -18,6 +19,8 @@ from pathlib import Path
 import lightgbm as lgb
 import pandas as pd
 
+from model import mapped
+
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
 # Comparable sales (the features' history and the comparables shown to users).
@@ -25,6 +28,8 @@ SALES_TABLE = "sales.parquet"
 MARKET_TABLE = "market_index.parquet"
 # Median €/m² per commune × type × quarter (market history pages).
 HISTORY_TABLE = "commune_history.parquet"
+# The same sales and history, ready to search, as memory-mapped columns (optional).
+SERVING_TABLE = "serving"
 REFERENCE_DIR = "reference"
 FORMAT_VERSION = 1
 
@@ -44,6 +49,11 @@ class Bundle:
     def table(self, name: str) -> pd.DataFrame:
         return pd.read_parquet(self.path / name)
 
+    def columns(self, name: str) -> mapped.Columns | None:
+        """A table stored as columns, memory-mapped; None when the bundle has none."""
+        folder = self.path / name
+        return mapped.open_columns(folder) if folder.is_dir() else None
+
     @property
     def reference(self) -> Path:
         return self.path / REFERENCE_DIR
@@ -54,7 +64,7 @@ def write_bundle(
     version: str,
     booster: lgb.Booster,
     metadata: Mapping,
-    tables: Mapping[str, pd.DataFrame],
+    tables: Mapping[str, pd.DataFrame | mapped.Columns],
     reference_dir: Path | None = None,
     files: Mapping[str, bytes | str] | None = None,
 ) -> Path:
@@ -69,8 +79,11 @@ def write_bundle(
     try:
         staging.mkdir()
         booster.save_model(str(staging / MODEL_FILE))
-        for name, frame in tables.items():
-            frame.to_parquet(staging / name, index=False)
+        for name, table in tables.items():
+            if isinstance(table, mapped.Columns):
+                mapped.write_columns(staging / name, table)
+            else:
+                table.to_parquet(staging / name, index=False)
         if reference_dir is not None and Path(reference_dir).is_dir():
             shutil.copytree(reference_dir, staging / REFERENCE_DIR)
         for name, content in (files or {}).items():

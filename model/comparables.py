@@ -96,6 +96,16 @@ class SalesPool:
         for kind in range(len(PROPERTY_TYPES)):
             self._tree_before(kind, np.iinfo("int64").max)
 
+    def full_trees(self) -> dict[int, tuple[KDTree | None, np.ndarray]]:
+        """By type code: the tree over every sale of that type and their pool rows."""
+        self.warm()
+        return {kind: self._trees[(kind, len(self))] for kind in range(len(PROPERTY_TYPES))}
+
+    def adopt(self, trees: dict[int, tuple[KDTree | None, np.ndarray]]) -> None:
+        """Search with trees built elsewhere (a bundle's), as `full_trees` gave them."""
+        for kind, found in trees.items():
+            self._trees[(kind, len(self))] = found
+
 
 def type_codes(property_type) -> np.ndarray:
     """0 for apartment, 1 for house, -1 otherwise."""

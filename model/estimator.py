@@ -1,11 +1,12 @@
 """The serving `Estimator`: one model bundle, loaded once, answering in milliseconds.
 
-Everything slow happens in `load` (trees over the sales, parcel histories, the market
-index, commune tables). `estimate` runs named steps: locate the communes, check the
-coverage, describe the subjects, compute their features with the same code as training
-(`model.features.compute`), predict once with LightGBM (with SHAP values when explained),
-apply the 80 % range, and assemble each answer: a price, its range, contributions in
-euros (`model.explain`) and the comparable sales it looked at.
+`load` maps the bundle's prebuilt tables (`model.prebuilt`: the sales, their trees and
+histories, shared by every worker through the page cache) and reads the small ones.
+`estimate` runs named steps: locate the communes, check the coverage, describe the
+subjects, compute their features with the same code as training (`model.features.compute`),
+predict once with LightGBM (with SHAP values when explained), apply the 80 % range, and
+assemble each answer: a price, its range, contributions in euros (`model.explain`) and the
+comparable sales it looked at.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from model import bundle as bundle_format
-from model import explain
+from model import explain, prebuilt
 from model import features as feats
 from model.comparables import to_xyz
 from model.coverage import Coverage, OutsideCoverage, too_far
@@ -29,7 +29,6 @@ from model.explain import Contribution
 from model.geography import departement_of
 from model.indicators import (
     NEIGHBOURHOOD_RADIUS_M,
-    MarketHistory,
     Neighbourhood,
     QuarterPrices,
     prices_nearby,
@@ -40,7 +39,8 @@ from model.places import Nearest, Places, read_addresses, read_communes
 from model.pricing import Priced, Pricer, confidence, subjects_of
 from model.property import Property
 from model.ranges import RangeTable
-from model.sales import Comparable, SaleColumns
+from model.sales import Comparable
+from model.shared import built_once
 from model.tranquillity import Tranquillity
 
 __all__ = ["Comparable", "Contribution", "Estimate", "Estimator", "OutsideCoverage"]
@@ -86,23 +86,21 @@ class Estimator:
         self.ranges = RangeTable.from_dict(meta["ranges"])
         self._groups = explain.feature_groups(self.names)
 
-        sales = bundle.table(bundle_format.SALES_TABLE)
-        sales["date"] = pd.to_datetime(sales["date"])
-        sales = sales.sort_values(["date", "mutation_id"], kind="stable").reset_index(drop=True)
         self.market = MarketIndex.from_frame(bundle.table(bundle_format.MARKET_TABLE))
         self.coverage = Coverage(self.departements, self.market)
         communes = read_communes(bundle.reference)
-        self.history = feats.History.build(sales, self.market, feats.Communes.from_frame(communes))
-        self.history.pool.warm()
-        self.sales = SaleColumns.from_frame(sales)
+        # The sales and their trees: memory-mapped from the bundle, shared by every worker.
+        tables = prebuilt.load(bundle, self.market, feats.Communes.from_frame(communes))
+        self.history = tables.history
+        self.sales = tables.sales
         self.places = Places(
-            self.history.pool.xyz,
+            tables.sale_tree,
             self.sales.code_commune,
             self.sales.parcel_id,
             communes,
             read_addresses(bundle.reference),
         )
-        self.commune_history = MarketHistory.from_frame(bundle.table(bundle_format.HISTORY_TABLE))
+        self.commune_history = tables.commune_history
         self.tranquillity = self._read_tranquillity(bundle.reference)
         self.pricer = Pricer(
             self.booster,
@@ -122,7 +120,10 @@ class Estimator:
         if not (reference / "tranquillity").is_dir():
             return None
         try:
-            return Tranquillity.load(reference)
+            # Read-only once loaded: the next bundle's, from the same files, is this one.
+            return built_once(
+                "tranquillity", reference / "tranquillity", partial(Tranquillity.load, reference)
+            )
         except (OSError, KeyError, ValueError):
             if self.tq_features:
                 raise

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from model.comparables import PROPERTY_TYPES
+from model.mapped import Columns, SortedKeys, TextColumn
 from model.sales import SaleColumns
 
 NEIGHBOURHOOD_RADIUS_M = 500.0
@@ -52,28 +53,73 @@ class Neighbourhood:
 
 
 class MarketHistory:
-    """Median €/m² and sales per quarter of each commune × property type (or "all")."""
+    """Median €/m² and sales per quarter of each commune × property type (or "all").
 
-    def __init__(self, quarters: dict[tuple[str, str], list[QuarterPrices]]):
-        self._quarters = quarters
+    Rows sorted by commune, type and quarter (memory-mapped when opened from a bundle's
+    columns); a commune × type is one slice of them, found by binary search and turned
+    into answers when asked for: nothing per commune is built at load.
+    """
+
+    def __init__(self, quarter, median, sales, groups: SortedKeys, starts: np.ndarray):
+        self._quarter, self._median, self._sales = quarter, median, sales
+        self._groups = groups  # "<code_commune>\t<property_type>" of each slice
+        self._starts = starts  # first row of each slice, then the number of rows
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> MarketHistory:
         """From the bundle's commune history table."""
-        out: dict[tuple[str, str], list[QuarterPrices]] = {}
-        frame = frame.sort_values("quarter")
-        for (code, kind), part in frame.groupby(["code_commune", "property_type"], sort=False):
-            out[(str(code), str(kind))] = [
-                QuarterPrices(str(q), round(float(m), 0), int(n))
-                for q, m, n in zip(
-                    part["quarter"], part["median_price_per_m2"], part["sales"], strict=True
-                )
-            ]
-        return cls(out)
+        frame = frame.assign(
+            code_commune=frame["code_commune"].astype(str),
+            property_type=frame["property_type"].astype(str),
+            quarter=frame["quarter"].astype(str),
+        ).sort_values(["code_commune", "property_type", "quarter"], kind="stable")
+        key = (frame["code_commune"] + "\t" + frame["property_type"]).to_numpy(dtype=object)
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0)
+        return cls(
+            TextColumn.of(frame["quarter"]),
+            frame["median_price_per_m2"].to_numpy(dtype="float64"),
+            frame["sales"].to_numpy(dtype="int64"),
+            SortedKeys.of(pd.Index(key[first.astype("int64")], dtype=object)),
+            np.r_[first, len(key)].astype("int64"),
+        )
+
+    def store(self, prefix: str, columns: Columns) -> None:
+        """Add the table to `columns` as `<prefix>.<name>`."""
+        columns.arrays |= {
+            f"{prefix}.quarter": self._quarter,
+            f"{prefix}.median": self._median,
+            f"{prefix}.sales": self._sales,
+            f"{prefix}.groups": self._groups.keys,
+            f"{prefix}.positions": self._groups.positions,
+            f"{prefix}.starts": self._starts,
+        }
+
+    @classmethod
+    def open(cls, prefix: str, columns: Columns) -> MarketHistory:
+        """The table `store` added."""
+        return cls(
+            columns[f"{prefix}.quarter"],
+            columns[f"{prefix}.median"],
+            columns[f"{prefix}.sales"],
+            SortedKeys(columns[f"{prefix}.groups"], columns[f"{prefix}.positions"]),
+            columns[f"{prefix}.starts"],
+        )
 
     def of(self, code_commune: str, property_type: str | None = None) -> list[QuarterPrices]:
         """The commune's quarters, oldest first (all types if None)."""
-        return list(self._quarters.get((str(code_commune), property_type or "all"), []))
+        group = self._groups.get_indexer([f"{code_commune}\t{property_type or 'all'}"])[0]
+        if group < 0:
+            return []
+        rows = np.arange(self._starts[group], self._starts[group + 1])
+        return [
+            QuarterPrices(str(q), round(float(m), 0), int(n))
+            for q, m, n in zip(
+                self._quarter[rows].tolist(),
+                self._median[rows].tolist(),
+                self._sales[rows].tolist(),
+                strict=True,
+            )
+        ]
 
     def recent(self, code_commune: str | None) -> dict[str, Prices]:
         """The last quarters' median €/m² (weighted by sales) per type and for "all"."""

@@ -1,12 +1,13 @@
 """Where a point is: the sales around it, its commune, its parcel.
 
 Three trees on the sphere (`model.comparables.to_xyz`): every sale of the bundle (both
-types), the address points of `reference/addresses.parquet` and the commune centres of
-`reference/communes.parquet`.
+types), the address points of `reference/address_points/` (written by prepare with their
+tree, memory-mapped here) and the commune centres of `reference/communes.parquet`.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pandas as pd
 from sklearn.neighbors import KDTree
 
 from model.comparables import chord_to_metres, metres_to_chord, to_xyz
+from model.mapped import Columns, TextColumn, open_columns, write_columns
+from model.trees import build_tree, open_tree, store_tree
 
 # A point this close to a known sale is taken to be on that sale's parcel (DVF places
 # sales at the parcel's centroid; an address point lies a few metres away).
@@ -23,6 +26,7 @@ PARCEL_SNAP_M = 12.0
 # nearest commune centre within LOCATE_CENTROID_M.
 LOCATE_SALE_M = 2_000.0
 LOCATE_CENTROID_M = 30_000.0
+POINTS_DIR = "address_points"
 COMMUNE_COLUMNS = ["code_commune", "name", "population", "area_km2", "latitude", "longitude"]
 
 
@@ -31,13 +35,13 @@ class Points:
     """Points in a tree, each with the INSEE code of its commune."""
 
     tree: KDTree
-    codes: np.ndarray
+    codes: np.ndarray | TextColumn
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Points:
         """From a frame with `latitude`, `longitude` and `code_commune`."""
         return cls(
-            KDTree(to_xyz(frame["latitude"], frame["longitude"]), leaf_size=40),
+            build_tree(to_xyz(frame["latitude"], frame["longitude"])),
             frame["code_commune"].astype(str).to_numpy(dtype=object),
         )
 
@@ -50,9 +54,29 @@ def read_communes(reference: Path) -> pd.DataFrame:
     return pd.DataFrame(columns=COMMUNE_COLUMNS)
 
 
+def write_points(reference: Path, latitude, longitude, communes: TextColumn) -> None:
+    """The address points of `reference/address_points/`, with their tree (prepare)."""
+    xyz = to_xyz(latitude, longitude)
+    columns = Columns({"xyz": xyz, "code_commune": communes}, {"layout": 1})
+    if len(xyz):
+        store_tree(build_tree(xyz), "tree", columns, data="xyz")
+    folder = Path(reference) / POINTS_DIR
+    partial = folder.with_name(f".{POINTS_DIR}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    write_columns(partial, columns)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+
+
 def read_addresses(reference: Path) -> Points | None:
-    """The address points with their commune, None when there are none."""
-    path = reference / "addresses.parquet"
+    """The address points with their commune (memory-mapped), None when there are none."""
+    folder = reference / POINTS_DIR
+    if folder.is_dir():
+        columns = open_columns(folder)
+        if "tree" not in columns.meta:
+            return None
+        return Points(open_tree(columns, "tree"), columns["code_commune"])
+    path = reference / "addresses.parquet"  # a reference written before the points
     if not path.is_file():
         return None
     frame = pd.read_parquet(path, columns=["code_commune", "latitude", "longitude"]).dropna()
@@ -64,13 +88,15 @@ class Places:
 
     def __init__(
         self,
-        sale_xyz: np.ndarray,
-        sale_communes: np.ndarray,
-        sale_parcels: np.ndarray,
+        sales: np.ndarray | KDTree,
+        sale_communes,
+        sale_parcels,
         communes: pd.DataFrame,
         addresses: Points | None = None,
     ):
-        self._sales = KDTree(sale_xyz, leaf_size=40)
+        """`sales`: their tree, or their (n, 3) points; communes and parcels by sale row
+        (arrays or `model.mapped.TextColumn`s)."""
+        self._sales = sales if isinstance(sales, KDTree) else build_tree(sales)
         self._sale_communes = sale_communes
         self._sale_parcels = sale_parcels
         self._addresses = addresses

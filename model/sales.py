@@ -13,6 +13,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from model.mapped import Columns, TextColumn
+
 
 @dataclass(frozen=True)
 class Comparable:
@@ -38,9 +40,9 @@ class Comparable:
 class SaleColumns:
     """Every sale of the bundle, one numpy array per column."""
 
-    mutation_id: np.ndarray
+    mutation_id: TextColumn
     date: np.ndarray  # datetime64[D]
-    property_type: np.ndarray
+    property_type: TextColumn
     living_area_m2: np.ndarray
     rooms: np.ndarray  # float, NaN when unknown
     land_area_m2: np.ndarray  # 0 when none
@@ -48,18 +50,19 @@ class SaleColumns:
     price_per_m2: np.ndarray
     latitude: np.ndarray
     longitude: np.ndarray
-    street: np.ndarray  # None when unknown
-    code_commune: np.ndarray
-    commune_name: np.ndarray  # None when unknown
-    parcel_id: np.ndarray  # None when unknown
+    street: TextColumn  # None when unknown
+    code_commune: TextColumn
+    commune_name: TextColumn  # None when unknown
+    parcel_id: TextColumn  # None when unknown
 
     @classmethod
     def from_frame(cls, sales: pd.DataFrame) -> SaleColumns:
         """Columns of a sales table already in pool order."""
+        n = len(sales)
         return cls(
-            mutation_id=sales["mutation_id"].astype(str).to_numpy(dtype=object),
+            mutation_id=TextColumn.of(sales["mutation_id"].astype(str)),
             date=sales["date"].to_numpy().astype("datetime64[D]"),
-            property_type=sales["property_type"].astype(str).to_numpy(dtype=object),
+            property_type=TextColumn.of(sales["property_type"].astype(str)),
             living_area_m2=sales["living_area_m2"].to_numpy(dtype="float64"),
             rooms=sales["rooms"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
             land_area_m2=sales["land_area_m2"].astype("float64").fillna(0).to_numpy(),
@@ -67,11 +70,21 @@ class SaleColumns:
             price_per_m2=sales["price_per_m2"].to_numpy(dtype="float64"),
             latitude=sales["latitude"].to_numpy(dtype="float64"),
             longitude=sales["longitude"].to_numpy(dtype="float64"),
-            street=_text(sales.get("street")),
-            code_commune=sales["code_commune"].astype(str).to_numpy(dtype=object),
-            commune_name=_text(sales.get("commune_name")),
-            parcel_id=_text(sales.get("parcel_id")),
+            street=_text(sales.get("street"), n),
+            code_commune=TextColumn.of(sales["code_commune"].astype(str)),
+            commune_name=_text(sales.get("commune_name"), n),
+            parcel_id=_text(sales.get("parcel_id"), n),
         )
+
+    def store(self, prefix: str, columns: Columns) -> None:
+        """Add every column to `columns` as `<prefix>.<name>`."""
+        for f in fields(self):
+            columns.arrays[f"{prefix}.{f.name}"] = getattr(self, f.name)
+
+    @classmethod
+    def open(cls, prefix: str, columns: Columns) -> SaleColumns:
+        """The columns `store` added (memory-mapped when `columns` was opened from disk)."""
+        return cls(**{f.name: columns[f"{prefix}.{f.name}"] for f in fields(cls)})
 
     def __len__(self) -> int:
         return len(self.latitude)
@@ -147,16 +160,13 @@ def _within(values: np.ndarray, bounds) -> np.ndarray:
     )
 
 
-def _text(series) -> np.ndarray:
+def _text(series, n: int) -> TextColumn:
     if series is None:
-        return np.array([], dtype=object)
+        return TextColumn.of([None] * n)
     values = series.astype("object").to_numpy(dtype=object)
-    return np.array(
-        [
-            None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
-            for v in values
-        ],
-        dtype=object,
+    return TextColumn.of(
+        None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+        for v in values
     )
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from model import bundle as bundle_format
 from model.market import MarketIndex
+from model.prebuilt import serving_columns
 
 # The columns of the comparables and of the features' history at serving.
 HISTORY_COLUMNS = (
@@ -31,12 +32,16 @@ HISTORY_COLUMNS = (
 )
 
 
-def bundle_tables(sales: pd.DataFrame, market: MarketIndex) -> dict[str, pd.DataFrame]:
-    """Past sales, the market index and the commune history, by file name in the bundle."""
+def bundle_tables(sales: pd.DataFrame, market: MarketIndex) -> dict:
+    """Past sales, the market index, the commune history and the same ready to search
+    (memory-mapped columns), by file name in the bundle."""
+    past = sales.loc[:, [c for c in HISTORY_COLUMNS if c in sales.columns]]
+    history = commune_history(sales)
     return {
-        bundle_format.SALES_TABLE: sales.loc[:, [c for c in HISTORY_COLUMNS if c in sales.columns]],
+        bundle_format.SALES_TABLE: past,
         bundle_format.MARKET_TABLE: market.to_frame(),
-        bundle_format.HISTORY_TABLE: commune_history(sales),
+        bundle_format.HISTORY_TABLE: history,
+        bundle_format.SERVING_TABLE: serving_columns(past, market, history),
     }
 
 

@@ -36,7 +36,7 @@ from training.tranquillity import build_reference
 # Bump when the sales table's columns or their meaning change (see docs/ARCHITECTURE.md).
 SCHEMA_VERSION = "1"
 # Bump when prepare's rules change, so that unchanged inputs are prepared again.
-PREPARE_VERSION = "2"  # 2: address index keys unknown départements as "" (was "na")
+PREPARE_VERSION = "3"  # 3: the address index in SQLite (was addresses.parquet)
 
 SALES_SCHEMA = pa.schema(
     [
@@ -214,20 +214,20 @@ def in_file_order(frames: list[pd.DataFrame], sources: tuple[str, ...]) -> pd.Da
 
 
 def collect(
-    results: Iterator[DepartementResult], staging: Staging, plan: Plan, progress: bool = False
-) -> tuple[Prepared, list[Path]]:
-    """Write each département's partition as it comes, keep its counts; the address files."""
-    counts, rejected, lines, places = [], [], [], {}
+    results: Iterator[DepartementResult],
+    staging: Staging,
+    plan: Plan,
+    places: addresses.AddressIndex,
+    progress: bool = False,
+) -> Prepared:
+    """Write each département's partition and its addresses as it comes, keep its counts."""
+    counts, rejected, lines = [], [], []
     sales, last = 0, None
     total = len(plan.units) + (plan.stray is not None)
     for result in tqdm(results, desc="Preparing", unit="dep", total=total, disable=not progress):
         if len(result.sales):
             staging.write_partition(result.departement, partition_table(result.sales))
-            # The address index needs each sale's address, in the order it was read: on
-            # disk until the end, so that memory holds one département at a time.
-            places[result.departement] = staging.spool_frame(
-                f"addresses-{len(places)}", result.sales.loc[:, ADDRESS_COLUMNS]
-            )
+            places.add_sales(result.sales.loc[:, ADDRESS_COLUMNS])
             sales += len(result.sales)
             newest = result.sales["date"].max()
             last = newest if last is None else max(last, newest)
@@ -245,13 +245,7 @@ def collect(
             ignore_index=True,
         ),
     )
-    return prepared, [places[dep] for dep in sorted(places)]
-
-
-def read_addresses(paths: list[Path]) -> pd.DataFrame:
-    """The addresses of every sale, département by département, as the index reads them."""
-    frames = [pd.read_parquet(path) for path in paths]
-    return pd.concat(frames or [pd.DataFrame(columns=ADDRESS_COLUMNS)], ignore_index=True)
+    return prepared
 
 
 def run_prepare(
@@ -278,11 +272,17 @@ def run_prepare(
             build_reference(layout.raw, reference_dir)  # adds tq_* in prepare_departement
             release_memory()
             results = prepared_departements(plan, reference_dir, scheduler)
-            prepared, places = collect(results, staging, plan, progress)
+            # reference/addresses.sqlite3 (the site's geocoder): BAN files, then each
+            # département's sales as they come
+            places = addresses.AddressIndex(staged)
+            try:
+                prepared = collect(results, staging, plan, places, progress)
+            except BaseException:
+                places.abort()
+                raise
+            places.finish()
         except DvfLayoutError as error:
             raise PipelineError(str(error)) from error
-        # reference/addresses.parquet (the site's geocoder), from every sale's address
-        addresses.write_addresses(read_addresses(places), staged)
         # --- end of enrichment steps ---
         write_cleaning_report(prepared, staged)
         write_manifest(staged, inputs, prepared)

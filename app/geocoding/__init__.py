@@ -13,7 +13,7 @@ from app.geocoding.extension import get_geocoder, preload, reference_dir_for
 from app.geocoding.geocoder import Geocoder
 from app.geocoding.location import PRECISIONS, Location
 from app.geocoding.offline import OfflineIndex
-from app.geocoding.text import ParsedQuery, fold, parse_query, street_label, tokens
+from model.address_text import ParsedQuery, fold, parse_query, street_label, tokens
 
 __all__ = [
     "PRECISIONS",

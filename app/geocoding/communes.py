@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from app.geocoding.location import Location
-from app.geocoding.text import ParsedQuery, tokens
+from model.address_text import ParsedQuery, tokens
 
 
 class CommuneIndex:

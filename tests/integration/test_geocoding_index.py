@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 
 import pandas as pd
 import pytest
 
-from training.addresses import build_index, read_ban
+from model.mapped import open_columns
+from model.settings import layout
+from training.addresses import AddressIndex, build_index, read_ban
 
 
 @pytest.fixture()
@@ -79,7 +82,48 @@ def test_cli_writes_the_index_and_its_report(ban_file, tmp_path, runner):
     ban_file.parent.rename(home / "raw" / "ban")
     result = runner.invoke(main, ["--home", str(home), "addresses"])
     assert result.exit_code == 0, result.output
-    index = pd.read_parquet(home / "prepared/reference/addresses.parquet")
-    assert len(index) == 200
+    reference = home / "prepared/reference"
+    with sqlite3.connect(reference / "addresses.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM numbers").fetchone()[0] == 200
+        assert db.execute("SELECT value FROM meta WHERE key = 'addresses'").fetchone()[0] == "200"
+    assert not (reference / "addresses.parquet").exists()
+    assert len(open_columns(reference / "address_points")["xyz"]) == 200
     report = json.loads((home / "prepared/addresses_report.json").read_text())
     assert report["rows"] == 200
+
+
+def test_built_departement_by_departement_as_from_everything_at_once(
+    ban_file, shared_data, tmp_path
+):
+    from tests.integration.test_geocoding_offline import nord_sales
+
+    sales = nord_sales(shared_data, rows=20_000)
+    home = tmp_path / "home"
+    (home / "raw").mkdir(parents=True)
+    ban_file.parent.rename(home / "raw" / "ban")
+    paths = layout(home)
+    index = AddressIndex(paths)
+    # Nord's sales in two parts of its communes, as two départements' results would come; a
+    # Paris sale too (its département has a BAN file: not taken from DVF).
+    paris = sales.head(1).assign(departement="75", code_commune="75101")
+    west = sales["code_commune"] < "59350"
+    for part in (sales[west], sales[~west], paris):
+        index.add_sales(part)
+    report = index.finish()
+    whole, expected = build_index(
+        [read_ban(home / "raw/ban/adresses-75.csv.gz")],
+        pd.concat([sales, paris], ignore_index=True),
+    )
+    assert report["ban"] == expected["ban"]
+    assert report["dvf"]["sales"] == expected["dvf"]["sales"] == 20_001
+    assert report["dvf"]["sales_in_ban_departements"] == 1
+    assert report["dvf"]["rejected"] == expected["dvf"]["rejected"]
+    with sqlite3.connect(paths.reference / "addresses.sqlite3") as db:
+        rows = db.execute("SELECT count(*) FROM numbers").fetchone()[0]
+        streets = db.execute(
+            "SELECT count(DISTINCT street || postcode || code_commune) FROM streets"
+        )
+        distinct = streets.fetchone()[0]
+    usable = whole.dropna(subset=["latitude", "longitude"])
+    assert rows == len(usable) == report["rows"]
+    assert distinct == len(usable.groupby(["street", "postcode", "code_commune"]))

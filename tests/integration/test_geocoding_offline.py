@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
 import pytest
 
@@ -45,7 +47,7 @@ def tables(shared_data):
 @pytest.fixture(scope="module")
 def index(tables):
     addresses, communes, _ = tables
-    return OfflineIndex(addresses, communes)
+    return OfflineIndex.from_frames(addresses, communes)
 
 
 def test_index_report_counts_every_rejected_row(tables):
@@ -126,3 +128,74 @@ def test_gibberish_is_not_located(index):
 def test_prefix_suggestions(index):
     labels = [loc.label for loc in index.search("12 rue de riv", 5, prefix=True)]
     assert any(label.startswith("12 Rue de Rivoli") for label in labels)
+
+
+def test_a_suggestion_keeps_the_typed_number_the_index_lacks(index):
+    # The DVF addresses of Rue Nationale (Lille) hold 51 but not 15.
+    found = index.search("15 rue Nationale Lille", 5, prefix=True)[0]
+    assert (found.label, found.precision) == ("15 Rue Nationale 59800 Lille", "street")
+    known = index.search("51 rue Nationale Lille", 5, prefix=True)[0]
+    assert (known.label, known.precision) == ("51 Rue Nationale 59800 Lille", "housenumber")
+    # An address looked up (not suggested) says what it found: the street.
+    assert index.search("15 rue Nationale Lille")[0].label == "Rue Nationale 59800 Lille"
+
+
+def test_a_postcode_other_than_the_streets_still_finds_the_street_in_the_commune(index):
+    # Lille's main postcode is 59000; Rue Nationale is 59800.
+    found = index.search("51 rue Nationale 59000 Lille")[0]
+    assert found.precision == "housenumber" and found.postcode == "59800"
+    assert found.code_commune == "59350"
+    street = index.search("rue Nationale 59000 Lille", 3, prefix=True)[0]
+    assert street.label == "Rue Nationale 59800 Lille"
+    # Where the typed postcode has the street, that one comes first.
+    assert index.search("12 rue de rivoli 75001 paris")[0].postcode == "75001"
+
+
+def test_a_search_past_its_time_limit_gives_the_commune(tables, caplog):
+    addresses, communes, _ = tables
+    index = OfflineIndex.from_frames(addresses, communes)
+    index.search_seconds = 0.0
+    found = index.search("12 rue de rivoli paris")
+    assert [(f.precision, f.code_commune) for f in found] == [("municipality", "75056")]
+    assert "offline address search stopped" in caplog.text
+    index.search_seconds = 5.0
+    assert index.search("12 rue de rivoli paris")[0].precision == "housenumber"
+
+
+def test_streets_read_without_a_commune_are_bounded(index, monkeypatch):
+    from app.geocoding import offline
+
+    read = []
+    original = OfflineIndex._streets_where
+
+    def counting(self, where, values):
+        streets = original(self, where, values)
+        read.append(len(streets))
+        return streets
+
+    monkeypatch.setattr(OfflineIndex, "_streets_where", counting)
+    assert index.search("rue de la gare")[0].label.startswith("Rue de la Gare")
+    many = max(read)
+    read.clear()
+    monkeypatch.setattr(offline, "MAX_CANDIDATES", 20)
+    # Every word is common: only the rarest word's first streets are read.
+    index.search("rue de la gare")
+    assert many > 20 and read and max(read) <= 20
+
+
+def test_an_index_of_another_layout_or_damaged_answers_with_communes(tables, tmp_path, caplog):
+    addresses, communes, _ = tables
+    built = OfflineIndex.from_frames(addresses.head(500), communes)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    communes.to_parquet(reference / "communes.parquet")
+    (reference / "addresses.sqlite3").write_bytes(built.path.read_bytes())
+    with sqlite3.connect(reference / "addresses.sqlite3") as db:
+        db.execute("UPDATE meta SET value = 'old' WHERE key = 'layout'")
+    index = OfflineIndex.load(reference)
+    assert "immoval addresses" in caplog.text and index.street_count == 0
+    assert index.search("Lille")[0].code_commune == "59350"
+    built._db().close()  # a connection gone bad: the commune still answers
+    found = built.search("12 rue de rivoli 75004 paris")
+    assert [(f.precision, f.code_commune) for f in found] == [("municipality", "75104")]
+    assert "offline address search failed" in caplog.text

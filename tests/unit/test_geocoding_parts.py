@@ -11,7 +11,7 @@ import pytest
 from app.geocoding import BanClient, Geocoder, Location, OfflineIndex, reference_dir_for
 from app.geocoding.ban import BAN_RETRY_AFTER_SECONDS
 from app.geocoding.communes import CommuneIndex
-from app.geocoding.text import normalise_suffixes, parse_query, without_last
+from model.address_text import normalise_suffixes, parse_query, without_last
 from model.settings import layout
 
 COMMUNES = pd.DataFrame(
@@ -80,7 +80,7 @@ def test_without_address_file_the_index_answers_with_centroids(tmp_path, caplog)
     with caplog.at_level(logging.WARNING):
         index = OfflineIndex.load(tmp_path)
     assert "commune centroids only" in caplog.text
-    assert len(index.streets) == 0
+    assert index.street_count == 0
     found = index.search("3 rue de la gare 59000 Lille")
     assert [(f.precision, f.code_commune) for f in found] == [("municipality", "59350")]
     assert index.search("zzqx") == []

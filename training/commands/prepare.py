@@ -53,8 +53,7 @@ def run_prepare(pipeline: Pipeline, force: bool = False, scheduler: str | None =
 @pass_pipeline
 def addresses(pipeline: Pipeline) -> None:
     """Rebuild the offline address index (fetched BAN files + addresses of prepared sales)."""
-    from training.addresses import read_sales_addresses, write_addresses
+    from training.addresses import write_addresses
 
-    paths = pipeline.layout
-    report = write_addresses(read_sales_addresses(paths.prepared / "sales"), paths)
+    report = write_addresses(pipeline.layout)
     click.echo(json.dumps(report, indent=1, ensure_ascii=False))

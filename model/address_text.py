@@ -1,4 +1,4 @@
-"""Typed addresses as words: folding, abbreviations, house numbers and postcodes (pure).
+"""Addresses as words: folding, abbreviations, house numbers and postcodes (pure).
 
 The offline index reads street and commune names the same way, so that `R. de Rivoli`,
 `rue de rivoli` and DVF's `RUE DE RIVOLI` meet on the same words.
