@@ -102,6 +102,9 @@ def cluster():
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(
         # A free port for its HTTP server: 8787 may be taken by another cluster on the machine.
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=":0",
     ) as local:
         yield local
