@@ -13,6 +13,7 @@ from tests.integration.api_helpers import (
     bearer,
     create_key,
 )
+from tests.integration.gunicorn_helpers import home_body
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +37,7 @@ def place(app):
 
 
 def home(place, **extra) -> dict:
-    return {
-        "property_type": "apartment",
-        "living_area_m2": 52.5,
-        "rooms": 3,
-        "latitude": place[0],
-        "longitude": place[1],
-        **extra,
-    }
+    return home_body(place, **{"living_area_m2": 52.5, "rooms": 3, **extra})
 
 
 def test_an_estimate_carries_range_explanation_comparables_and_model(client, key, place):
