@@ -33,7 +33,10 @@ class ErrorDetail(BaseModel):
     status: int
     message: str
     fields: list[FieldError] | SkipJsonSchema[None] = Field(
-        None, description="Each bad field and why (400)."
+        None, description="Each bad field and why (400): the first 20 at most."
+    )
+    fields_total: int | SkipJsonSchema[None] = Field(
+        None, description="How many fields were bad, when more than `fields` lists (400)."
     )
     code: str | SkipJsonSchema[None] = Field(
         None, description="Why an estimate is impossible (422)."

@@ -10,8 +10,9 @@ from model.property import InvalidProperty
 
 
 def invalid(exc: InvalidProperty, message: str = "invalid request: see fields") -> ErrorDetail:
-    """400: each bad field named, with its stable code."""
-    return ErrorDetail(status=400, message=message, fields=exc.errors)
+    """400: each bad field named, with its stable code (the first few, and their count)."""
+    total = exc.total if exc.total > len(exc.errors) else None
+    return ErrorDetail(status=400, message=message, fields=exc.errors, fields_total=total)
 
 
 def outside(exc: OutsideCoverage) -> ErrorDetail:

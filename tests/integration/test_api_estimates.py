@@ -7,33 +7,11 @@ from datetime import date
 import pytest
 
 from tests.integration.api_helpers import (
-    PLACES,
     STRASBOURG,
     assert_documented,
     bearer,
-    create_key,
 )
 from tests.integration.gunicorn_helpers import home_body
-
-
-@pytest.fixture(scope="module")
-def key(app, model_home):
-    return create_key(
-        model_home,
-        "Agence des tests d'intégration",
-        rate_limit=100_000,
-        database_url=app.config["DATABASE_URL"],
-    )
-
-
-@pytest.fixture(scope="module")
-def place(app):
-    from app.model_store import get_estimator
-
-    with app.app_context():
-        covered = get_estimator().departements
-    dep = next(d for d in PLACES if d in covered)
-    return PLACES[dep]
 
 
 def home(place, **extra) -> dict:
