@@ -38,7 +38,9 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("IMMOVAL_LOG_LEVEL", "info")
-# No query string and no body: addresses and coordinates stay out of the logs.
+# No query string and no body: addresses and coordinates stay out of the logs; nor in
+# the error log, where gunicorn would echo a malformed request (see app/security_logs.py).
+logger_class = "app.security_logs.PrivateLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 

@@ -152,3 +152,36 @@ def test_limiters_of_several_workers_share_one_count(db):
     now = 3_000_000.0
     allowed = [w.hit("key:1", 30, 60, now=now).allowed for _ in range(15) for w in workers]
     assert allowed.count(True) == 30
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Agence\n   7  imv_forged…  default  Banque", "a\rb", "\x1b[31mrouge", "a\u202eb", "x" * 201],
+)
+def test_a_key_name_is_one_line_of_printable_text(db, tmp_path, name):
+    from click.testing import CliRunner
+
+    from training.cli import main
+
+    with pytest.raises(ValueError, match="printable|at most"):
+        apikeys.create_key(db, name)
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "apikeys", "create", "--name", name]
+    )
+    assert result.exit_code == 2 and "--name" in result.output
+    assert apikeys.list_keys(db) == []
+
+
+def test_a_name_stored_before_the_check_is_listed_on_one_line(db, tmp_path):
+    from click.testing import CliRunner
+    from sqlalchemy import update
+
+    from app.db import api_keys
+    from training.cli import main
+
+    record, _ = apikeys.create_key(db, "Agence du Port")
+    with db.engine.begin() as conn:
+        conn.execute(update(api_keys).values(name="Agence\n   9  imv_forged"))
+    listed = CliRunner().invoke(main, ["--home", str(tmp_path), "apikeys", "list"]).output
+    assert listed.count("\n") == 2 and "Agence\\u000a   9  imv_forged" in listed
+    assert apikeys.printable("Agence du Port é") == "Agence du Port é"
