@@ -39,7 +39,9 @@ class ErrorDetail(BaseModel):
         None, description="How many fields were bad, when more than `fields` lists (400)."
     )
     code: str | SkipJsonSchema[None] = Field(
-        None, description="Why an estimate is impossible (422)."
+        None,
+        description="Why an estimate is impossible (422), or `deadline` (503: a batch item "
+        "not reached in time).",
     )
     retry_after: int | SkipJsonSchema[None] = Field(None, description="Seconds to wait (429).")
 

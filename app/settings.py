@@ -36,10 +36,17 @@ DEFAULTS: dict[str, Any] = {
     "GEOCODER_TIMEOUT": 1.5,
     "DATABASE_URL": None,  # default: sqlite under IMMOVAL_HOME
     "MODEL_CHECK_SECONDS": POINTER_CHECK_SECONDS,  # how often a worker looks for a new champion
-    # The API: requests per key and window, unless the key has its own limit.
-    "API_RATE_LIMIT": 600,
+    # Work of one request stops here (a batch answers the rest as not done), below
+    # gunicorn's 30 s timeout, which gthread workers do not enforce.
+    "REQUEST_DEADLINE_SECONDS": 20.0,
+    # The API: items per key and window (a request costs 1, a batch its number of items),
+    # unless the key has its own limit; a full batch of 1000 fits in one window.
+    "API_RATE_LIMIT": 1000,
     "API_RATE_WINDOW": 60,  # seconds
-    "API_KEY_CACHE_SECONDS": 5.0,  # how long a revocation may take to reach a worker
+    "API_KEY_CACHE_SECONDS": 5.0,
+    # Requests of one key answered at once by one worker (of its IMMOVAL_THREADS): the
+    # other threads stay free for /health, the site and the other keys. 0: no cap.
+    "API_KEY_CONCURRENCY": 2,  # how long a revocation may take to reach a worker
     "USAGE_FLUSH_SECONDS": FLUSH_SECONDS,
     # The site's estimate form, per IP and window.
     "FORM_RATE_LIMIT": 20,

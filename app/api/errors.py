@@ -20,6 +20,12 @@ def outside(exc: OutsideCoverage) -> ErrorDetail:
     return ErrorDetail(status=422, message=exc.reason, code=exc.code)
 
 
+def late(seconds: float) -> ErrorDetail:
+    """503 for a batch item not reached before the request's deadline: send it again."""
+    message = f"not done within the request's {seconds:g} s deadline: send this home again"
+    return ErrorDetail(status=503, message=message, code="deadline")
+
+
 def register(bp: Blueprint) -> None:
     """Answer each domain error with its status and body, whichever view raised it."""
 

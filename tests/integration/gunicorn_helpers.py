@@ -68,6 +68,9 @@ def gunicorn(home: Path, log: Path | None = None, **env_extra: str):
         "IMMOVAL_GEOCODER_URL": '""',
         "IMMOVAL_MODEL_CHECK_SECONDS": "0.2",
         "IMMOVAL_LOG_LEVEL": "warning",
+        # Tests loading the server with one key's many threads: no per-key cap on threads,
+        # unless the test is about it.
+        "IMMOVAL_API_KEY_CONCURRENCY": "0",
         **env_extra,
     }
     env.pop("IMMOVAL_DATABASE_URL", None)

@@ -64,7 +64,7 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
     assert response.status_code == 200
     assert [r["index"] for r in body["results"]] == list(range(len(items)))
     assert [r["status"] for r in body["results"]] == [200, 400, 422, 400, 400, 200]
-    assert body["summary"] == {"estimated": 2, "invalid": 3, "outside_coverage": 1}
+    assert body["summary"] == {"estimated": 2, "invalid": 3, "outside_coverage": 1, "not_done": 0}
     assert body["results"][1]["error"]["fields"][0]["field"] == "rooms"
     assert body["results"][3]["error"]["fields"][0]["code"] == "not_found"
     assert body["results"][0]["explanation"]["contributions"]

@@ -131,24 +131,26 @@ def test_the_usage_writer_flushes_in_the_background(db):
     assert summary(db)[0][0]["requests"] == 1
 
 
-def test_the_limiter_is_exact_near_the_limit_and_local_far_from_it(db):
-    limiter = RateLimiter(db, sync_seconds=60)
+def test_a_cost_is_admitted_whole_or_not_at_all(db):
+    limiter = RateLimiter(db)
     now = 2_000_000.0  # 40 s before the window ends
 
     def stored():
         with db.engine.connect() as conn:
             return conn.exec_driver_sql("select count from rate_windows").scalar_one()
 
-    decisions = [limiter.hit("key:9", 10, 60, now=now) for _ in range(5)]
-    assert stored() == 1  # the first request synchronised, the next four stayed local
-    decisions += [limiter.hit("key:9", 10, 60, now=now) for _ in range(6)]
-    assert [d.allowed for d in decisions] == [True] * 10 + [False]
-    assert decisions[-1].retry_after == 40
-    assert stored() == 11  # past half the limit every request is written
+    assert limiter.hit("key:9", 10, 60, now=now, cost=7).remaining == 3
+    refused = limiter.hit("key:9", 10, 60, now=now, cost=4)  # a batch of 4: does not fit
+    assert not refused.allowed and refused.remaining == 3 and refused.retry_after == 40
+    assert stored() == 7  # a refused request costs nothing
+    assert limiter.hit("key:9", 10, 60, now=now, cost=3).allowed and stored() == 10
+    assert not limiter.hit("key:9", 10, 60, now=now).allowed
+    assert not limiter.hit("key:8", 10, 60, now=now, cost=11).allowed  # never fits
+    assert limiter.hit("key:9", 10, 60, now=now + 40, cost=10).allowed  # a new window
 
 
 def test_limiters_of_several_workers_share_one_count(db):
-    workers = [RateLimiter(Database(db.url), sync_seconds=0.0) for _ in range(3)]
+    workers = [RateLimiter(Database(db.url)) for _ in range(3)]
     now = 3_000_000.0
     allowed = [w.hit("key:1", 30, 60, now=now).allowed for _ in range(15) for w in workers]
     assert allowed.count(True) == 30
