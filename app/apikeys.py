@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database, api_keys
 
@@ -110,10 +111,16 @@ def find_key(db: Database, key: str) -> ApiKey | None:
     return _record(row) if row else None
 
 
+class KeyStoreUnavailable(RuntimeError):
+    """The database cannot say whether a key is valid (and no recent answer is cached)."""
+
+
 class KeyCache:
     """Recently checked keys, so that most requests skip the database.
 
-    A revocation reaches every worker within `ttl` seconds.
+    A revocation reaches every worker within `ttl` seconds. When the database cannot
+    answer, the last answer about a key is used however old (authentication fails
+    closed only for keys this process has never checked: `KeyStoreUnavailable`).
     """
 
     def __init__(self, ttl: float):
@@ -127,7 +134,13 @@ class KeyCache:
         entry = self._entries.get(digest)
         if entry is not None and now - entry[0] < self.ttl:
             return entry[1]
-        record = find_key(db, key)
+        try:
+            record = find_key(db, key)
+        except (SQLAlchemyError, OSError) as exc:
+            if entry is not None:
+                return entry[1]
+            message = f"API keys cannot be checked now ({type(exc).__name__})"
+            raise KeyStoreUnavailable(message) from exc
         with self._lock:
             if len(self._entries) > 10_000:  # unknown keys must not grow it without bound
                 self._entries.clear()

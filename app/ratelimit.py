@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 # How often a failing store is logged (each request would otherwise log it).
 FAILURE_LOG_SECONDS = 60.0
+# After a failure, requests go through without asking the store for this long: a locked
+# database then costs one busy timeout per second and process, not one per request.
+STORE_RETRY_SECONDS = 1.0
 
 # One statement for SQLite (3.35+) and PostgreSQL: add the cost to this window if it
 # fits (or start a new window); no row comes back when it does not fit.
@@ -72,29 +75,23 @@ def _window(now: float, window: int) -> tuple[int, int]:
     return start, max(1, math.ceil(start + window - now))
 
 
-_last_failure_log = -math.inf
-
-
 def hit(
     db: Database, bucket: str, limit: int, window: int, *, cost: int = 1, now: float | None = None
 ) -> RateDecision:
-    """Admit `cost` requests in `bucket`'s window if they fit in `limit`, atomically."""
-    global _last_failure_log
-    now = time.time() if now is None else now
+    """Admit `cost` requests in `bucket`'s window if they fit in `limit`, atomically (and
+    let them through when the store fails)."""
+    return RateLimiter(db).hit(bucket, limit, window, cost=cost, now=now)
+
+
+def _decide(db: Database, bucket: str, limit: int, window: int, cost: int, now: float):
+    """The decision from the store; raises what the store raises."""
     start, reset_after = _window(now, window)
     if cost > limit:  # can never fit: no need to ask the database
         return RateDecision(False, limit, 0, reset_after)
-    try:
-        count = _admit(db, bucket[:200], start, cost, limit)
-    except (SQLAlchemyError, OSError) as exc:
-        if time.monotonic() - _last_failure_log > FAILURE_LOG_SECONDS:
-            _last_failure_log = time.monotonic()
-            log.error("rate limit store unavailable (%s): letting requests through", exc)
-        return RateDecision(True, limit, limit, reset_after)
+    count = _admit(db, bucket[:200], start, cost, limit)
     if count is None:
-        return RateDecision(
-            False, limit, max(0, limit - _count(db, bucket[:200], start)), reset_after
-        )
+        remaining = max(0, limit - _count(db, bucket[:200], start))
+        return RateDecision(False, limit, remaining, reset_after)
     return RateDecision(True, limit, max(0, limit - count), reset_after)
 
 
@@ -139,16 +136,27 @@ def _count(db: Database, bucket: str, window_start: int) -> int:
 
 
 class RateLimiter:
-    """The limits of one app, counted in its database."""
+    """The limits of one app, counted in its database; fails open when it cannot answer."""
 
     def __init__(self, db: Database):
         self.db = db
+        self._down_until = -math.inf  # monotonic time until which the store is not asked
+        self._logged_at = -math.inf
 
     def hit(
         self, bucket: str, limit: int, window: int, *, cost: int = 1, now: float | None = None
     ) -> RateDecision:
         """Admit `cost` requests in `bucket` if they fit in its limit."""
-        return hit(self.db, bucket, limit, window, cost=cost, now=now)
+        now = time.time() if now is None else now
+        if time.monotonic() >= self._down_until:
+            try:
+                return _decide(self.db, bucket, limit, window, cost, now)
+            except (SQLAlchemyError, OSError) as exc:
+                self._down_until = time.monotonic() + STORE_RETRY_SECONDS
+                if time.monotonic() - self._logged_at > FAILURE_LOG_SECONDS:
+                    self._logged_at = time.monotonic()
+                    log.error("rate limit store unavailable (%s): letting requests through", exc)
+        return RateDecision(True, limit, limit, _window(now, window)[1])
 
 
 def get_limiter() -> RateLimiter:

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "GEOCODER_URL": "https://api-adresse.data.gouv.fr/search/",
     "GEOCODER_TIMEOUT": 1.5,
     "DATABASE_URL": None,  # default: sqlite under IMMOVAL_HOME
+    # How long a request waits for a database lock before going on without the database
+    # (limits let it through, usage rows stay buffered): a locked database must not
+    # cost every request seconds.
+    "DATABASE_BUSY_SECONDS": 0.2,
     "MODEL_CHECK_SECONDS": POINTER_CHECK_SECONDS,  # how often a worker looks for a new champion
     # Work of one request stops here (a batch answers the rest as not done), below
     # gunicorn's 30 s timeout, which gthread workers do not enforce.

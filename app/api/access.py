@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g, request
 
 from app import db
-from app.apikeys import KeyCache
+from app.apikeys import KeyCache, KeyStoreUnavailable
 from app.errors import error_response
 from app.ratelimit import InFlight, RateLimiter, get_limiter, prune, too_many_requests
 from app.usage import UsageLog, UsageRecord
@@ -48,7 +48,12 @@ def authenticate():
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         return _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    record = current_app.extensions["immoval.keys"].lookup(db.get_db(), key.strip())
+    try:
+        record = current_app.extensions["immoval.keys"].lookup(db.get_db(), key.strip())
+    except KeyStoreUnavailable as exc:
+        response, status = error_response(503, f"{exc}: retry in 5 s", retry_after=5)
+        response.headers["Retry-After"] = "5"
+        return response, status
     if record is None:
         return _unauthorized("unknown API key")
     if record.revoked:

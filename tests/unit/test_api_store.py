@@ -187,3 +187,14 @@ def test_a_name_stored_before_the_check_is_listed_on_one_line(db, tmp_path):
     listed = CliRunner().invoke(main, ["--home", str(tmp_path), "apikeys", "list"]).output
     assert listed.count("\n") == 2 and "Agence\\u000a   9  imv_forged" in listed
     assert apikeys.printable("Agence du Port é") == "Agence du Port é"
+
+
+def test_keys_fail_closed_only_when_never_seen(db, tmp_path):
+    record, key = apikeys.create_key(db, "Agence")
+    cache = apikeys.KeyCache(ttl=0.0)  # every lookup asks the database
+    assert cache.lookup(db, key) == record
+    (tmp_path / "home").write_text("a file where a folder should be")
+    broken = Database(f"sqlite:///{tmp_path}/home/x.sqlite3")
+    assert cache.lookup(broken, key) == record  # the last answer, however old
+    with pytest.raises(apikeys.KeyStoreUnavailable):
+        cache.lookup(broken, key + "x")
