@@ -15,10 +15,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates")
     load_settings(app, config)
 
-    from app import errors, model_store, security
+    from app import deadlines, errors, model_store, security
     from app.api import bp as api_bp
     from app.web import bp as web_bp
 
+    deadlines.init_app(app)
     model_store.init_app(app)
     errors.init_app(app)
     security.init_app(app)

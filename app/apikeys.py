@@ -10,15 +10,21 @@ import hashlib
 import secrets
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database, api_keys
 
 KEY_PREFIX = "imv_"
 SHOWN_CHARS = 12  # "imv_" + 8 characters, enough to tell keys apart in a list
+MAX_NAME_LENGTH = 200  # the column's width
+# Control, format (e.g. right-to-left override) and line/paragraph separator characters:
+# in a name they could forge or hide a line of `immoval apikeys list`.
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ def create_key(db: Database, name: str, rate_limit: int | None = None) -> tuple[
     name = name.strip()
     if not name:
         raise ValueError("a key needs a name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"a key's name has at most {MAX_NAME_LENGTH} characters")
+    bad = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c) in _UNPRINTABLE})
+    if bad:
+        raise ValueError(f"a key's name must be printable text (found {', '.join(bad)})")
     if rate_limit is not None and rate_limit < 1:
         raise ValueError("rate limit must be at least 1")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -63,6 +74,13 @@ def create_key(db: Database, name: str, rate_limit: int | None = None) -> tuple[
         )
         key_id = result.inserted_primary_key[0]
     return ApiKey(key_id, name, key[:SHOWN_CHARS], rate_limit, now, None), key
+
+
+def printable(name: str) -> str:
+    """A stored name as one line of text (names stored before they were checked)."""
+    return "".join(
+        c if unicodedata.category(c) not in _UNPRINTABLE else f"\\u{ord(c):04x}" for c in name
+    )
 
 
 def list_keys(db: Database) -> list[ApiKey]:
@@ -93,10 +111,16 @@ def find_key(db: Database, key: str) -> ApiKey | None:
     return _record(row) if row else None
 
 
+class KeyStoreUnavailable(RuntimeError):
+    """The database cannot say whether a key is valid (and no recent answer is cached)."""
+
+
 class KeyCache:
     """Recently checked keys, so that most requests skip the database.
 
-    A revocation reaches every worker within `ttl` seconds.
+    A revocation reaches every worker within `ttl` seconds. When the database cannot
+    answer, the last answer about a key is used however old (authentication fails
+    closed only for keys this process has never checked: `KeyStoreUnavailable`).
     """
 
     def __init__(self, ttl: float):
@@ -110,7 +134,13 @@ class KeyCache:
         entry = self._entries.get(digest)
         if entry is not None and now - entry[0] < self.ttl:
             return entry[1]
-        record = find_key(db, key)
+        try:
+            record = find_key(db, key)
+        except (SQLAlchemyError, OSError) as exc:
+            if entry is not None:
+                return entry[1]
+            message = f"API keys cannot be checked now ({type(exc).__name__})"
+            raise KeyStoreUnavailable(message) from exc
         with self._lock:
             if len(self._entries) > 10_000:  # unknown keys must not grow it without bound
                 self._entries.clear()

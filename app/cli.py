@@ -62,7 +62,7 @@ def list_(ctx: click.Context) -> None:
     for r in records:
         click.echo(
             f"{r.id:>4}  {r.prefix + '…':<14} {r.rate_limit or 'default':>9}  "
-            f"{_when(r.created_at):<16}  {_when(r.revoked_at) or '-':<16}  {r.name}"
+            f"{_when(r.created_at):<16}  {_when(r.revoked_at) or '-':<16}  {keys.printable(r.name)}"
         )
 
 
@@ -76,7 +76,8 @@ def revoke(ctx: click.Context, key_id: int) -> None:
     record = keys.revoke_key(_database(ctx), key_id)
     if record is None:
         raise click.ClickException(f"no API key #{key_id}")
-    click.echo(f"API key #{record.id} ({record.name}) revoked at {_when(record.revoked_at)}")
+    name = keys.printable(record.name)
+    click.echo(f"API key #{record.id} ({name}) revoked at {_when(record.revoked_at)}")
 
 
 @click.command("usage")
@@ -91,6 +92,7 @@ def revoke(ctx: click.Context, key_id: int) -> None:
 def usage(ctx: click.Context, days: int) -> None:
     """Requests per key and endpoint: volume, errors, rate-limited, latency, model versions."""
     from app import usage as usage_log
+    from app.apikeys import printable
 
     since = datetime.now(UTC) - timedelta(days=days)
     rows, versions = usage_log.summary(_database(ctx), since)
@@ -103,7 +105,8 @@ def usage(ctx: click.Context, days: int) -> None:
         f"{'429':>6} {'mean ms':>8} {'max ms':>8}  last"
     )
     for row in rows:
-        key = f"#{row['key_id']} {row['name']}" if row["key_id"] else "(no valid key)"
+        name = printable(row["name"] or "")
+        key = f"#{row['key_id']} {name}" if row["key_id"] else "(no valid key)"
         click.echo(
             f"{key[:24]:<24} {row['endpoint'][:28]:<28} {row['requests']:>8} {row['items']:>8} "
             f"{row['errors']:>7} {row['limited']:>6} {row['mean_latency_ms']:>8.1f} "

@@ -8,7 +8,9 @@ worker) opens its own engine: connections are never shared across a fork.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -28,6 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 
 DB_FILENAME = "immoval.sqlite3"
+# How long a writer waits for another's lock: the commands can wait; a request cannot
+# (the app passes DATABASE_BUSY_SECONDS, then goes on without the database).
+BUSY_TIMEOUT_SECONDS = 5.0
 
 metadata = MetaData()
 
@@ -77,13 +82,13 @@ def database_url(home: str | Path, url: str | None = None) -> str:
     return f"sqlite:///{Path(home).resolve() / DB_FILENAME}"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
     """An engine with the tables created; SQLite tuned for several worker processes."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
     for attempt in range(3):
         try:
             metadata.create_all(engine)
@@ -95,21 +100,25 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int) -> None:
     # WAL lets readers and the single writer work at once; busy_timeout makes writers
     # of other workers wait for the lock instead of failing.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")  # first: the next ones may wait too
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:  # a read-only or locked file: keep its mode, read it
+        pass
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
 class Database:
     """A lazily opened engine, reopened in each forked process."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
         self.url = url
+        self.busy_timeout = busy_timeout
         self._engine: Engine | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -122,7 +131,7 @@ class Database:
                     if self._engine is not None:
                         # Inherited from the parent: drop its connections without closing them.
                         self._engine.dispose(close=False)
-                    self._engine = make_engine(self.url)
+                    self._engine = make_engine(self.url, self.busy_timeout)
                     self._pid = os.getpid()
         return self._engine
 
@@ -130,7 +139,7 @@ class Database:
 def init_app(app: Flask) -> None:
     """Attach the database of this app (opened on first use)."""
     url = database_url(app.config["HOME"], app.config.get("DATABASE_URL"))
-    app.extensions["immoval.db"] = Database(url)
+    app.extensions["immoval.db"] = Database(url, float(app.config["DATABASE_BUSY_SECONDS"]))
 
 
 def get_db() -> Database:

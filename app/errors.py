@@ -33,10 +33,15 @@ class ErrorDetail(BaseModel):
     status: int
     message: str
     fields: list[FieldError] | SkipJsonSchema[None] = Field(
-        None, description="Each bad field and why (400)."
+        None, description="Each bad field and why (400): the first 20 at most."
+    )
+    fields_total: int | SkipJsonSchema[None] = Field(
+        None, description="How many fields were bad, when more than `fields` lists (400)."
     )
     code: str | SkipJsonSchema[None] = Field(
-        None, description="Why an estimate is impossible (422)."
+        None,
+        description="Why an estimate is impossible (422), or `deadline` (503: a batch item "
+        "not reached in time).",
     )
     retry_after: int | SkipJsonSchema[None] = Field(None, description="Seconds to wait (429).")
 

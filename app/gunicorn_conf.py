@@ -38,7 +38,9 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("IMMOVAL_LOG_LEVEL", "info")
-# No query string and no body: addresses and coordinates stay out of the logs.
+# No query string and no body: addresses and coordinates stay out of the logs; nor in
+# the error log, where gunicorn would echo a malformed request (see app/security_logs.py).
+logger_class = "app.security_logs.PrivateLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
@@ -51,12 +53,24 @@ def on_starting(server):
     from app.geocoding import preload as preload_geocoder
     from app.model_store import preload
 
+    _app_logs_to(server)
     flask_app = server.app.wsgi()
     version = preload(flask_app)
     server.log.info("champion model preloaded: %s", version)
     # The offline address index too, so that no first request pays for loading it.
     if preload_geocoder(flask_app):
         server.log.info("offline address index preloaded")
+
+
+def _app_logs_to(server):
+    """The app's log lines (model switches and refusals) go where gunicorn's own go."""
+    import logging
+
+    for name in ("app", "model"):
+        logger = logging.getLogger(name)
+        logger.handlers = list(server.log.error_log.handlers)
+        logger.setLevel(server.log.error_log.level)
+        logger.propagate = False
 
 
 def post_fork(server, worker):

@@ -8,6 +8,12 @@ gunicorn with `preload_app`, the first bundle is loaded in the master before the
 fork (see `preload`), so workers share its memory; a bundle switched to later is
 loaded by each worker until the next restart. (A gunicorn HUP would share it again
 but closes keep-alive connections of the old workers: clients would see errors.)
+
+Every load checks the bundle's files against their checksums before LightGBM parses
+them (`model.integrity`) and prices two homes (`model.probe`). A new champion that fails
+is logged with its version and why, and the current model keeps serving (tried again
+after `RETRY_FAILED_SECONDS`). A start whose champion fails serves the last good version
+(`model.registry.fallbacks`) and logs it.
 """
 
 from __future__ import annotations
@@ -79,10 +85,43 @@ class ModelStore:
                 version = self._champion_version()
                 if version is None:
                     raise ModelUnavailable("no model has been promoted yet: run `immoval train`")
-                self._current = (version, self._load(version))
+                self._current = self._first_servable(version)
                 self._checked_at = time.monotonic()
-                log.info("serving model %s", version)
             return self._current[1]
+
+    def _first_servable(self, champion: str) -> tuple[str, object]:
+        """The champion, or when it cannot serve the last good version, saying so."""
+        try:
+            estimator = self._load_checked(champion)
+        except Exception as exc:
+            self._failed = (champion, time.monotonic())
+            log.error("cannot load the champion %s: %s", champion, _why(exc), exc_info=_trace(exc))
+        else:
+            log.info("serving model %s", champion)
+            return champion, estimator
+        for version in self._fallbacks(champion):
+            try:
+                estimator = self._load_checked(version)
+            except Exception as exc:
+                log.error("cannot load model %s either: %s", version, _why(exc))
+                continue
+            log.warning(
+                "serving model %s, the last good version, instead of the champion %s",
+                version,
+                champion,
+            )
+            return version, estimator
+        raise ModelUnavailable(f"the champion {champion} cannot be loaded, nor any other version")
+
+    def _fallbacks(self, broken: str) -> list[str]:
+        from model.registry import fallbacks
+
+        return fallbacks(self.models_dir, broken)
+
+    def _load_checked(self, version: str):
+        estimator = self._load(version)
+        self._check(version, estimator)
+        return estimator
 
     def _switch_if_moved(self) -> None:
         try:
@@ -112,22 +151,25 @@ class ModelStore:
         A bundle may load yet fail on every estimate (e.g. built by other feature code):
         better to keep serving the previous model than to answer 500s.
         """
-        probe = probe_homes(self.models_dir / version, estimator.departements)
-        for result in estimator.estimate_many(probe, explain=True):
-            if not isinstance(result, Exception) or _is_outside_coverage(result):
-                continue
-            raise result
+        from model.probe import check_estimates
+
+        check_estimates(self.models_dir / version, estimator)
 
     def _load_and_swap(self, version: str) -> None:
         try:
-            estimator = self._load(version)
-            self._check(version, estimator)
-        except Exception:
-            log.exception("cannot load model %s: still serving %s", version, self.version)
+            estimator = self._load_checked(version)
+        except Exception as exc:
+            log.error(
+                "cannot load model %s: %s; still serving %s",
+                version,
+                _why(exc),
+                self.version,
+                exc_info=_trace(exc),
+            )
             self._failed = (version, time.monotonic())
         else:
-            self._current = (version, estimator)
-            log.info("switched to model %s", version)
+            previous, self._current = self.version, (version, estimator)
+            log.info("switched to model %s (was %s)", version, previous)
         finally:
             with self._lock:
                 self._loading = None
@@ -147,39 +189,17 @@ class ModelStore:
         return False
 
 
-def probe_homes(bundle_dir: Path, departements) -> list:
-    """An apartment and a house in the most populous commune the bundle covers."""
-    from datetime import date
-
-    import pyarrow.parquet as pq
-
-    from model.property import Property
-
-    communes = pq.read_table(
-        Path(bundle_dir) / "reference" / "communes.parquet",
-        columns=["departement", "population", "latitude", "longitude"],
-    ).to_pylist()
-    departements = set(departements)
-    covered = [
-        c
-        for c in communes
-        if c["departement"] in departements
-        and c["latitude"] is not None
-        and c["longitude"] is not None
-    ]
-    if not covered:
-        return []
-    top = max(covered, key=lambda c: c["population"] or 0)
-    return [
-        Property(kind, area, rooms, top["latitude"], top["longitude"], date.today())
-        for kind, area, rooms in (("apartment", 60.0, 3), ("house", 100.0, 5))
-    ]
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
 
 
-def _is_outside_coverage(result) -> bool:
-    from model.estimator import OutsideCoverage
+def _trace(exc: Exception) -> bool:
+    """A traceback only for the unexpected: a corrupt bundle is explained by its message."""
+    from model.bundle import BundleError
+    from model.integrity import CorruptBundle
+    from model.probe import BundleUnusable
 
-    return isinstance(result, OutsideCoverage)
+    return not isinstance(exc, BundleError | CorruptBundle | BundleUnusable)
 
 
 def init_app(app: Flask) -> None:

@@ -7,15 +7,15 @@ Used per API key by the API and per client IP by the site's form:
 
 or, on a view, `@limit_per_ip("form")` (limits from `FORM_RATE_LIMIT` / `FORM_RATE_WINDOW`).
 
-A fixed window lets a client send up to twice its limit around a window boundary:
-acceptable for metering, and much cheaper than a sliding log. Writing to the
-database on every request would cost more than an estimate, so each process counts
-locally and writes its count (one UPSERT that returns the total of all workers)
-when it first sees a window, every `SYNC_SECONDS`, and on every request once the
-total nears the limit: far from the limit a request costs no I/O, near it the count
-is exact. Other workers may be unaware of at most `SYNC_SECONDS` of a worker's
-requests. When the database cannot be reached the request is let through (and
-logged): limits protect the service, they must not take it down.
+A request has a cost (a batch: its number of items). Admission is one atomic statement
+in the database (an UPSERT that adds the cost only if the window's total stays within
+the limit, and returns the total): exact across workers and threads, and a refused
+request costs nothing. A fixed window lets a client send up to twice its limit around a
+window boundary: acceptable for metering, and much cheaper than a sliding log.
+
+When the database cannot answer (locked, read-only, unreachable) a request is let
+through and the failure logged once per minute: limits protect the service, they must
+not take it down (see docs/ARCHITECTURE.md, "Degraded dependencies").
 """
 
 from __future__ import annotations
@@ -36,17 +36,22 @@ from app.errors import error_response, wants_json
 
 log = logging.getLogger(__name__)
 
-SYNC_SECONDS = 0.5
-# Below this share of its limit a bucket is counted locally between synchronisations.
-LOCAL_SHARE = 0.5
+# How often a failing store is logged (each request would otherwise log it).
+FAILURE_LOG_SECONDS = 60.0
+# After a failure, requests go through without asking the store for this long: a locked
+# database then costs one busy timeout per second and process, not one per request.
+STORE_RETRY_SECONDS = 1.0
 
-# One statement for SQLite and PostgreSQL: add to this window, or start a new one.
-_UPSERT = text(
+# One statement for SQLite (3.35+) and PostgreSQL: add the cost to this window if it
+# fits (or start a new window); no row comes back when it does not fit.
+_ADMIT = text(
     "INSERT INTO rate_windows (bucket, window_start, count) VALUES (:bucket, :start, :cost) "
     "ON CONFLICT (bucket) DO UPDATE SET "
     "count = CASE WHEN rate_windows.window_start = excluded.window_start "
     "THEN rate_windows.count + excluded.count ELSE excluded.count END, "
     "window_start = excluded.window_start "
+    "WHERE rate_windows.window_start <> excluded.window_start "
+    "OR rate_windows.count + excluded.count <= :limit "
     "RETURNING count"
 )
 
@@ -73,30 +78,36 @@ def _window(now: float, window: int) -> tuple[int, int]:
 def hit(
     db: Database, bucket: str, limit: int, window: int, *, cost: int = 1, now: float | None = None
 ) -> RateDecision:
-    """Count `cost` requests in `bucket`'s window in the database (exact) and decide."""
-    now = time.time() if now is None else now
+    """Admit `cost` requests in `bucket`'s window if they fit in `limit`, atomically (and
+    let them through when the store fails)."""
+    return RateLimiter(db).hit(bucket, limit, window, cost=cost, now=now)
+
+
+def _decide(db: Database, bucket: str, limit: int, window: int, cost: int, now: float):
+    """The decision from the store; raises what the store raises."""
     start, reset_after = _window(now, window)
-    try:
-        count = _add(db, bucket[:200], start, cost)
-    except (SQLAlchemyError, OSError):
-        log.exception("rate limit store unavailable; letting the request through")
-        return RateDecision(True, limit, limit, reset_after)
-    return RateDecision(count <= limit, limit, max(0, limit - count), reset_after)
+    if cost > limit:  # can never fit: no need to ask the database
+        return RateDecision(False, limit, 0, reset_after)
+    count = _admit(db, bucket[:200], start, cost, limit)
+    if count is None:
+        remaining = max(0, limit - _count(db, bucket[:200], start))
+        return RateDecision(False, limit, remaining, reset_after)
+    return RateDecision(True, limit, max(0, limit - count), reset_after)
 
 
-def _add(db: Database, bucket: str, window_start: int, cost: int) -> int:
-    """Add `cost` to the bucket's window (a new window starts from zero); the new total."""
+def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) -> int | None:
+    """The window's new total, or None when the cost does not fit."""
     engine = db.engine
     with engine.begin() as conn:
         if engine.dialect.name in ("sqlite", "postgresql"):
             return conn.execute(
-                _UPSERT, {"bucket": bucket, "start": window_start, "cost": cost}
-            ).scalar_one()
-        # Other databases: read then write in one transaction (may undercount under races).
+                _ADMIT, {"bucket": bucket, "start": window_start, "cost": cost, "limit": limit}
+            ).scalar_one_or_none()
+        # Other databases: read (locking the row) then write, in one transaction.
         row = conn.execute(
-            select(rate_windows.c.window_start, rate_windows.c.count).where(
-                rate_windows.c.bucket == bucket
-            )
+            select(rate_windows.c.window_start, rate_windows.c.count)
+            .where(rate_windows.c.bucket == bucket)
+            .with_for_update()
         ).first()
         if row is None:
             conn.execute(
@@ -104,6 +115,8 @@ def _add(db: Database, bucket: str, window_start: int, cost: int) -> int:
             )
             return cost
         count = row.count + cost if row.window_start == window_start else cost
+        if count > limit:
+            return None
         conn.execute(
             update(rate_windows)
             .where(rate_windows.c.bucket == bucket)
@@ -112,56 +125,38 @@ def _add(db: Database, bucket: str, window_start: int, cost: int) -> int:
         return count
 
 
-@dataclass
-class _Local:
-    window_start: int
-    total: int = 0  # all workers' count at the last synchronisation
-    pending: int = 0  # this process's requests not yet written
-    synced_at: float = -math.inf
+def _count(db: Database, bucket: str, window_start: int) -> int:
+    with db.engine.connect() as conn:
+        row = conn.execute(
+            select(rate_windows.c.window_start, rate_windows.c.count).where(
+                rate_windows.c.bucket == bucket
+            )
+        ).first()
+    return row.count if row is not None and row.window_start == window_start else 0
 
 
 class RateLimiter:
-    """Counts requests per bucket in this process, synchronised with the database."""
+    """The limits of one app, counted in its database; fails open when it cannot answer."""
 
-    def __init__(
-        self, db: Database, sync_seconds: float = SYNC_SECONDS, local_share: float = LOCAL_SHARE
-    ):
+    def __init__(self, db: Database):
         self.db = db
-        self.sync_seconds = sync_seconds
-        self.local_share = local_share
-        self._buckets: dict[str, _Local] = {}
-        self._lock = threading.Lock()
+        self._down_until = -math.inf  # monotonic time until which the store is not asked
+        self._logged_at = -math.inf
 
     def hit(
         self, bucket: str, limit: int, window: int, *, cost: int = 1, now: float | None = None
     ) -> RateDecision:
-        """Count `cost` requests in `bucket` and say whether they fit in its limit."""
+        """Admit `cost` requests in `bucket` if they fit in its limit."""
         now = time.time() if now is None else now
-        start, reset_after = _window(now, window)
-        bucket = bucket[:200]
-        with self._lock:
-            local = self._buckets.get(bucket)
-            if local is None or local.window_start != start:
-                if len(self._buckets) > 100_000:  # many IPs: forget past windows
-                    self._buckets = {
-                        k: v for k, v in self._buckets.items() if v.window_start == start
-                    }
-                local = self._buckets[bucket] = _Local(start)
-            estimated = local.total + local.pending + cost
-            if now - local.synced_at < self.sync_seconds and estimated <= limit * self.local_share:
-                local.pending += cost
-                return RateDecision(True, limit, limit - estimated, reset_after)
-            to_write, local.pending = local.pending + cost, 0
-            local.synced_at = now
-        try:
-            total = _add(self.db, bucket, start, to_write)
-        except (SQLAlchemyError, OSError):
-            log.exception("rate limit store unavailable; letting the request through")
-            return RateDecision(True, limit, max(0, limit - estimated), reset_after)
-        with self._lock:
-            if local.window_start == start:
-                local.total = max(local.total, total)
-        return RateDecision(total <= limit, limit, max(0, limit - total), reset_after)
+        if time.monotonic() >= self._down_until:
+            try:
+                return _decide(self.db, bucket, limit, window, cost, now)
+            except (SQLAlchemyError, OSError) as exc:
+                self._down_until = time.monotonic() + STORE_RETRY_SECONDS
+                if time.monotonic() - self._logged_at > FAILURE_LOG_SECONDS:
+                    self._logged_at = time.monotonic()
+                    log.error("rate limit store unavailable (%s): letting requests through", exc)
+        return RateDecision(True, limit, limit, _window(now, window)[1])
 
 
 def get_limiter() -> RateLimiter:
@@ -226,3 +221,34 @@ def too_many_requests(retry_after: int, message: str | None = None):
     response = current_app.make_response((response, status))
     response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+class InFlight:
+    """Requests of each key being answered by this process: at most `limit` at once.
+
+    Rates say how much a key may ask per window; this says how many of a worker's
+    threads it may hold, so that one key's slow batches always leave threads for
+    /health, the site and the other keys.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def enter(self, bucket: str) -> bool:
+        """Take a place for `bucket`; False (nothing taken) when it holds `limit` already."""
+        with self._lock:
+            count = self._counts.get(bucket, 0)
+            if self.limit and count >= self.limit:
+                return False
+            self._counts[bucket] = count + 1
+            return True
+
+    def leave(self, bucket: str) -> None:
+        with self._lock:
+            count = self._counts.get(bucket, 0) - 1
+            if count > 0:
+                self._counts[bucket] = count
+            else:
+                self._counts.pop(bucket, None)

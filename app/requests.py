@@ -30,6 +30,8 @@ from pydantic.json_schema import SkipJsonSchema
 from app.geocoding import Location
 from model.property import (
     FRENCH_TEXT,
+    JSON_VALUES,
+    MAX_FIELD_ERRORS,
     FieldError,
     Fields,
     HomeFields,
@@ -142,13 +144,13 @@ def parse_estimate_request(
     """Validate a property and locate it; raise `InvalidProperty` listing every bad field."""
     if not isinstance(data, Mapping):
         raise InvalidProperty([FieldError("body", "type", "must be an object of named fields")])
-    given = _given(data, allowed_fields, typed)
-    context = {"today": today} if typed else {**FRENCH_TEXT, "today": today}
+    given, omitted = _given(data, allowed_fields, typed)
+    context = {**(JSON_VALUES if typed else FRENCH_TEXT), "today": today}
     request, errors = None, []
     try:
         request = validate(PropertyRequest, given, strict=typed, context=context)
     except InvalidProperty as exc:
-        errors = exc.errors
+        errors, omitted = exc.errors, exc.total - len(exc.errors) + omitted
     bad = {e.field for e in errors}
     # Locate the home even when other fields are bad, so that every error shows at once.
     place = request or validate(
@@ -160,21 +162,28 @@ def parse_estimate_request(
     location, location_errors = _locate(place, given.keys(), bad, geocode)
     errors += location_errors
     if errors:
-        raise InvalidProperty(errors)
+        raise InvalidProperty(errors, omitted)
     prop = Property.of(request, location.latitude, location.longitude, location.code_commune, today)
     return prop, location
 
 
-def _given(data: Mapping, allowed_fields: Collection[str] | None, typed: bool) -> dict[str, Any]:
-    """The fields present: JSON null and blank text mean absent."""
+def _given(
+    data: Mapping, allowed_fields: Collection[str] | None, typed: bool
+) -> tuple[dict[str, Any], int]:
+    """The fields present (JSON null and blank text mean absent), and how many unknown
+    names were left out unvalidated."""
     if typed:
         given = {k: v for k, v in data.items() if v is not None}
     else:
         given = given_text(data)
     if allowed_fields is None:
-        return {k: v for k, v in given.items() if k in ESTIMATE_FIELDS}
-    # Names the request does not define go on, to be refused as unknown.
-    return {k: v for k, v in given.items() if k in allowed_fields or k not in ESTIMATE_FIELDS}
+        return {k: v for k, v in given.items() if k in ESTIMATE_FIELDS}, 0
+    # Names the request does not define go on, to be refused as unknown: the first few
+    # only, since each costs an error (a body may hold 200,000 of them).
+    unknown = [k for k in given if k not in allowed_fields and k not in ESTIMATE_FIELDS]
+    refused = set(unknown[:MAX_FIELD_ERRORS])
+    kept = {k: v for k, v in given.items() if k in allowed_fields or k in refused}
+    return kept, len(unknown) - len(refused)
 
 
 def _locate(

@@ -78,6 +78,10 @@ def check_csrf() -> None:
 def _headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    # Estimates, comparables and the pages holding a CSRF token are one visitor's: no
+    # browser or proxy keeps them. Only the static files may be cached.
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
     if request.path not in INDEXABLE_PATHS:
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     if current_app.config.get("ENV") == "production":

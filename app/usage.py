@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import os
 import threading
 import time
@@ -27,6 +28,7 @@ FLUSH_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 3600.0
 FLUSH_ROWS = 500
 MAX_BUFFER = 100_000  # beyond this the database is down: drop the oldest, say so
+FAILURE_LOG_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class UsageLog:
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._pid: int | None = None
+        self._failed_log = -math.inf
 
     def record(self, record: UsageRecord) -> None:
         """Queue one record (never blocks on the database)."""
@@ -82,10 +85,14 @@ class UsageLog:
             try:
                 with self.db.engine.begin() as conn:
                     conn.execute(insert(usage), rows)
-            except SQLAlchemyError:
-                log.exception("usage log: could not write %d rows, will retry", len(rows))
+            except SQLAlchemyError as exc:
                 with self._lock:
                     self._buffer[:0] = rows
+                    kept = len(self._buffer)
+                # Once a minute, not once a second: the database may stay down a while.
+                if time.monotonic() - self._failed_log > FAILURE_LOG_SECONDS:
+                    self._failed_log = time.monotonic()
+                    log.error("usage log: database unavailable (%s): %d rows kept", exc, kept)
                 return 0
             return len(rows)
 

@@ -247,6 +247,8 @@ def start_server(home: Path, port: int, database_url: str, workers: int | None):
         "IMMOVAL_DATABASE_URL": database_url,
         "IMMOVAL_GEOCODER_URL": '""',
         "IMMOVAL_LOG_LEVEL": "warning",
+        # One key drives every connection here: no cap on its requests at once.
+        "IMMOVAL_API_KEY_CONCURRENCY": "0",
     }
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)

@@ -3,6 +3,8 @@
 Layout: `model.txt` (LightGBM `Booster.save_model`), `metadata.json`, the tables below as
 Parquet, `serving/` (what serving searches, as memory-mapped columns: `model.prebuilt`),
 `evaluation.md` and `plots/`, and `reference/` (a copy of prepared/reference).
+metadata.json records the sha256 of every other file (`model.integrity`), checked before
+anything is parsed.
 A bundle is written in a hidden staging folder and renamed into place: an interrupted
 training leaves no partial version.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 import lightgbm as lgb
 import pandas as pd
 
-from model import mapped
+from model import integrity, mapped
 
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
@@ -94,6 +96,7 @@ def write_bundle(
             else:
                 path.write_text(content, encoding="utf-8")
         meta = {"format_version": FORMAT_VERSION, "version": version, **metadata}
+        meta[integrity.CHECKSUMS_KEY] = integrity.checksums(staging)
         # metadata.json last: its presence marks a complete bundle.
         (staging / METADATA_FILE).write_text(
             json.dumps(meta, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
@@ -114,6 +117,7 @@ def read_bundle(path: str | Path) -> Bundle:
     metadata = json.loads(meta_path.read_text(encoding="utf-8"))
     if metadata.get("format_version") != FORMAT_VERSION:
         raise BundleError(f"{path}: unknown bundle format {metadata.get('format_version')}")
+    integrity.verify(path, metadata)  # before LightGBM parses (it crashes on a cut file)
     return Bundle(path, metadata, lgb.Booster(model_file=str(path / MODEL_FILE)))
 
 

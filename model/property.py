@@ -10,6 +10,7 @@ value the estimator takes; `Property.from_mapping` builds it from text or JSON v
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 
 # Validation context for text typed by people in France: "65,5" and "1 000" are numbers.
 FRENCH_TEXT = {"french": True}
+# Validation context for JSON values: a string is never a number.
+JSON_VALUES = {"json": True}
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,27 @@ class FieldError:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-class InvalidProperty(ValueError):
-    """Raised with every bad field of a request, not just the first."""
+# A request can name thousands of unknown fields: what it is told is bounded.
+MAX_FIELD_ERRORS = 20
 
-    def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
+
+class InvalidProperty(ValueError):
+    """Raised with every bad field of a request, not just the first.
+
+    `errors` holds at most `MAX_FIELD_ERRORS` of them (every error of a known field, then
+    unknown ones); `total` counts them all, `omitted` (unknown names never validated) included.
+    """
+
+    def __init__(self, errors: list[FieldError], omitted: int = 0):
+        known = [e for e in errors if e.code != "unknown"]
+        unknown = [e for e in errors if e.code == "unknown"]
+        kept = unknown[: max(0, MAX_FIELD_ERRORS - len(known))] + known[:MAX_FIELD_ERRORS]
+        kept_ids = {id(e) for e in kept}
+        self.errors = [e for e in errors if id(e) in kept_ids]
+        self.total = len(errors) + omitted
+        more = self.total - len(self.errors)
+        listed = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+        super().__init__(listed + (f"; and {more} more" if more else ""))
 
 
 # --- values written as text ----------------------------------------------------------------
@@ -77,25 +95,38 @@ def _type_error(message: str) -> PydanticCustomError:
     return PydanticCustomError("type", message)
 
 
-def _number_text(value: Any, info: ValidationInfo) -> Any:
-    """Refuse booleans; check numbers given as text (still text: strict mode refuses it)."""
+# Any bound here is far below this: a longer number is out of range, and is never handed
+# to int() (4,300 digits: ValueError) or float() (10**400: OverflowError).
+_MAX_MAGNITUDE = 10**15
+_HUGE = object()  # what the readers below return for such a number
+
+
+def _read_number(value: Any, info: ValidationInfo, whole: bool) -> Any:
+    """A number from JSON or text, `_HUGE` when beyond any bound, else a type error.
+
+    Text (forms, CSV, query strings) takes the JSON number syntax, plus a French decimal
+    comma and thousands spaces in a form; a whole number may be written 3.0 or 1e1, as
+    in JSON. Strict JSON values stay what they are (a string is not a number there).
+    """
+    kind = "a whole number" if whole else "a number"
     if isinstance(value, bool):
-        raise _type_error("must be a number")
-    if isinstance(value, str):
-        if info.context and info.context.get("french"):
+        raise _type_error(f"must be {kind}")
+    if isinstance(value, str) and not (info.context or {}).get("json"):
+        if (info.context or {}).get("french"):
             value = value.replace(",", ".").replace(" ", "").replace("\u202f", "")
         if not _NUMBER.fullmatch(value):
-            raise _type_error("must be a number")
-    return value
-
-
-def _whole_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise _type_error("must be a whole number")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # JSON Schema counts 3.0 as an integer; so do we
-    if isinstance(value, str) and not _WHOLE.fullmatch(value):
-        raise _type_error("must be a whole number")
+            raise _type_error(f"must be {kind}")
+        mantissa = value.lstrip("-").partition("e")[0].partition("E")[0].partition(".")[0]
+        if len(mantissa.lstrip("0")) > 15:
+            return _HUGE
+        value = float(value) if not _WHOLE.fullmatch(value) else int(value)
+    if isinstance(value, int) and abs(value) > _MAX_MAGNITUDE:
+        return _HUGE
+    if isinstance(value, float):
+        if math.isinf(value) or abs(value) > _MAX_MAGNITUDE:
+            return _HUGE
+        if whole and value.is_integer():
+            return int(value)  # JSON Schema counts 3.0 as an integer; so do we
     return value
 
 
@@ -117,19 +148,29 @@ def bounded(kind: type[float] | type[int], bounds: tuple, **schema: Any) -> Any:
     """`kind` between `bounds` (inclusive), shown in the schema; errors name both ends."""
     low, high = bounds
 
+    def out_of_range() -> PydanticCustomError:
+        message = f"must be between {low:g} and {high:g}"
+        return PydanticCustomError("range", message, {"min": low, "max": high})
+
+    def read(value: Any, info: ValidationInfo) -> Any:
+        value = _read_number(value, info, whole=kind is int)
+        if value is _HUGE:
+            raise out_of_range()
+        return value
+
     def check(value):
         if not low <= value <= high:
-            message = f"must be between {low:g} and {high:g}"
-            raise PydanticCustomError("range", message, {"min": low, "max": high})
+            raise out_of_range()
         return value
 
     if kind is int:
-        base, json_type = Annotated[int, BeforeValidator(_whole_text)], "integer"
+        base, json_type = int, "integer"
     else:
         base, json_type = Annotated[float, Field(allow_inf_nan=False)], "number"
-        base = Annotated[base, BeforeValidator(_number_text)]
     json_schema = {"type": json_type, "minimum": low, "maximum": high, **schema}
-    return Annotated[base, AfterValidator(check), WithJsonSchema(json_schema)]
+    return Annotated[
+        base, BeforeValidator(read), AfterValidator(check), WithJsonSchema(json_schema)
+    ]
 
 
 def one_of(choices: tuple[str, ...]) -> Any:

@@ -56,11 +56,7 @@ def property_of(row: dict) -> Property:
     kind = (data["property_type"] or "").strip()
     data["property_type"] = TYPES.get(kind.lower(), kind or None)
     data["code_commune"] = (data["code_commune"] or "").strip() or None
-    # DVF writes whole numbers as "3" or "3.0": accept both for counts.
-    for name in ("rooms", "outbuildings"):
-        value = data[name]
-        if isinstance(value, str) and value.strip().endswith(".0"):
-            data[name] = value.strip()[:-2]
+    # DVF writes whole numbers as "3" or "3.0": text takes both (model.property).
     return Property.from_mapping(data)
 
 
@@ -73,6 +69,8 @@ def describe(error: InvalidProperty) -> str:
         if e.field == "property_type" and e.code == "choice":
             message = "must be Maison or Appartement"
         parts.append(f"{name}: {message}")
+    if error.total > len(error.errors):
+        parts.append(f"and {error.total - len(error.errors)} more")
     return "invalid: " + "; ".join(parts)
 
 

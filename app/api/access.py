@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g, request
 
 from app import db
-from app.apikeys import KeyCache
+from app.apikeys import KeyCache, KeyStoreUnavailable
 from app.errors import error_response
-from app.ratelimit import RateLimiter, get_limiter, prune, too_many_requests
+from app.ratelimit import InFlight, RateLimiter, get_limiter, prune, too_many_requests
 from app.usage import UsageLog, UsageRecord
 
 RATE_WINDOWS_KEPT_SECONDS = 86_400  # windows older than a day are deleted hourly
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     database = app.extensions["immoval.db"]
     app.extensions["immoval.limiter"] = RateLimiter(database)
+    app.extensions["immoval.in_flight"] = InFlight(int(app.config["API_KEY_CONCURRENCY"]))
     app.extensions["immoval.keys"] = KeyCache(float(app.config["API_KEY_CACHE_SECONDS"]))
     app.extensions["immoval.usage"] = UsageLog(
         database,
@@ -47,19 +48,55 @@ def authenticate():
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         return _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    record = current_app.extensions["immoval.keys"].lookup(db.get_db(), key.strip())
+    try:
+        record = current_app.extensions["immoval.keys"].lookup(db.get_db(), key.strip())
+    except KeyStoreUnavailable as exc:
+        response, status = error_response(503, f"{exc}: retry in 5 s", retry_after=5)
+        response.headers["Retry-After"] = "5"
+        return response, status
     if record is None:
         return _unauthorized("unknown API key")
     if record.revoked:
         return _unauthorized("this API key has been revoked")
     g.api_key = record
+    in_flight = current_app.extensions["immoval.in_flight"]
+    if not in_flight.enter(f"key:{record.id}"):
+        message = (
+            f"too many requests at once for this key (at most {in_flight.limit} per server "
+            "process): wait for an answer before sending more"
+        )
+        return too_many_requests(1, message)
+    g.in_flight = f"key:{record.id}"
+    return charge(1)
+
+
+def release(_exc=None) -> None:
+    """After each API request, whatever happened: give back its in-flight place."""
+    bucket = g.pop("in_flight", None)
+    if bucket is not None:
+        current_app.extensions["immoval.in_flight"].leave(bucket)
+
+
+def charge(cost: int):
+    """Count `cost` more requests against the key's limit; a 429 answer when they do not fit.
+
+    Every request costs 1 before its body is read; a batch then costs its other items.
+    """
+    record = g.api_key
     limit = record.rate_limit or int(current_app.config["API_RATE_LIMIT"])
-    g.rate = get_limiter().hit(
-        f"key:{record.id}", limit, int(current_app.config["API_RATE_WINDOW"])
-    )
-    if not g.rate.allowed:
-        return too_many_requests(g.rate.retry_after)
-    return None
+    window = int(current_app.config["API_RATE_WINDOW"])
+    if cost <= 0:
+        return None
+    g.rate = get_limiter().hit(f"key:{record.id}", limit, window, cost=cost)
+    if g.rate.allowed:
+        return None
+    if cost + 1 > limit and request.endpoint == "api.create_estimate_batch":
+        message = (
+            f"a batch costs its number of items: {cost + 1} is more than this key's limit of "
+            f"{limit} per {window} s; send at most {limit} items per batch"
+        )
+        return too_many_requests(g.rate.retry_after, message)
+    return too_many_requests(g.rate.retry_after)
 
 
 def _unauthorized(message: str):

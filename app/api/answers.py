@@ -167,6 +167,7 @@ def batch_answer(results: Sequence, estimator) -> api.BatchResponse:
         estimated=statuses.count(200),
         invalid=statuses.count(400),
         outside_coverage=statuses.count(422),
+        not_done=statuses.count(503),
     )
     return api.BatchResponse(results=results, summary=summary, model=model_ref(estimator))
 

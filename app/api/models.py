@@ -132,10 +132,11 @@ class BatchEstimate(EstimateParts):
 
 
 class BatchFailure(Answer):
-    """One home of a batch that could not be estimated: invalid (400) or outside coverage."""
+    """One home of a batch that could not be estimated: invalid (400), outside coverage
+    (422), or not reached before the request's deadline (503, code `deadline`)."""
 
     index: int
-    status: Literal[400, 422]
+    status: Literal[400, 422, 503]
     error: ErrorDetail
 
 
@@ -143,6 +144,7 @@ class BatchSummary(Answer):
     estimated: int
     invalid: int
     outside_coverage: int
+    not_done: int = Field(description="Homes not reached before the deadline: send them again.")
 
 
 class BatchResponse(Answer):

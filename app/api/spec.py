@@ -99,7 +99,10 @@ def _json(description: str, model: str, headers: dict | None = None) -> dict:
 
 
 RATE_HEADERS = {
-    "X-RateLimit-Limit": {"schema": {"type": "integer"}, "description": "Requests per window."},
+    "X-RateLimit-Limit": {
+        "schema": {"type": "integer"},
+        "description": "Items per window (a request costs 1, a batch its number of items).",
+    },
     "X-RateLimit-Remaining": {"schema": {"type": "integer"}},
     "X-RateLimit-Reset": {"schema": {"type": "integer"}, "description": "Seconds to reset."},
 }
@@ -107,7 +110,7 @@ RATE_HEADERS = {
 AUTH_ERRORS = {
     "401": _error("Missing, unknown or revoked API key."),
     "429": {
-        **_error("Rate limit exceeded."),
+        **_error("Rate limit exceeded, or too many requests of this key at once."),
         "headers": {
             "Retry-After": {
                 "schema": {"type": "integer"},
@@ -116,7 +119,7 @@ AUTH_ERRORS = {
             }
         },
     },
-    "503": _error("No model is being served yet."),
+    "503": _error("No model is being served yet, or API keys cannot be checked now."),
 }
 
 BODY_ERRORS = {

@@ -7,43 +7,15 @@ from datetime import date
 import pytest
 
 from tests.integration.api_helpers import (
-    PLACES,
     STRASBOURG,
     assert_documented,
     bearer,
-    create_key,
 )
-
-
-@pytest.fixture(scope="module")
-def key(app, model_home):
-    return create_key(
-        model_home,
-        "Agence des tests d'intégration",
-        rate_limit=100_000,
-        database_url=app.config["DATABASE_URL"],
-    )
-
-
-@pytest.fixture(scope="module")
-def place(app):
-    from app.model_store import get_estimator
-
-    with app.app_context():
-        covered = get_estimator().departements
-    dep = next(d for d in PLACES if d in covered)
-    return PLACES[dep]
+from tests.integration.gunicorn_helpers import home_body
 
 
 def home(place, **extra) -> dict:
-    return {
-        "property_type": "apartment",
-        "living_area_m2": 52.5,
-        "rooms": 3,
-        "latitude": place[0],
-        "longitude": place[1],
-        **extra,
-    }
+    return home_body(place, **{"living_area_m2": 52.5, "rooms": 3, **extra})
 
 
 def test_an_estimate_carries_range_explanation_comparables_and_model(client, key, place):
@@ -92,7 +64,7 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
     assert response.status_code == 200
     assert [r["index"] for r in body["results"]] == list(range(len(items)))
     assert [r["status"] for r in body["results"]] == [200, 400, 422, 400, 400, 200]
-    assert body["summary"] == {"estimated": 2, "invalid": 3, "outside_coverage": 1}
+    assert body["summary"] == {"estimated": 2, "invalid": 3, "outside_coverage": 1, "not_done": 0}
     assert body["results"][1]["error"]["fields"][0]["field"] == "rooms"
     assert body["results"][3]["error"]["fields"][0]["code"] == "not_found"
     assert body["results"][0]["explanation"]["contributions"]

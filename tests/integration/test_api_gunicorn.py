@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,99 +16,22 @@ import pytest
 import requests
 
 from tests.integration.api_helpers import PLACES, bearer, create_key
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _second_version(models: Path, version: str) -> str:
-    """Register the champion's bundle again under a new version name (hard links, new metadata)."""
-    new = f"{version}-bis"
-    shutil.copytree(models / version, models / new, copy_function=os.link)
-    meta_path = models / new / "metadata.json"
-    meta = json.loads(meta_path.read_text())
-    meta["version"] = new
-    meta_path.unlink()  # a hard link: do not write through to the original
-    meta_path.write_text(json.dumps(meta))
-    return new
-
-
-def _home(place, **extra) -> dict:
-    return {
-        "property_type": "apartment",
-        "living_area_m2": 45,
-        "rooms": 2,
-        "latitude": place[0],
-        "longitude": place[1],
-        **extra,
-    }
+from tests.integration.gunicorn_helpers import (
+    copy_version,
+    free_port,
+    gunicorn,
+    home_body,
+    serving_home,
+)
 
 
 @pytest.fixture()
 def served(model_home, tmp_path):
     """Gunicorn on a copy of the model home (its own database), with its champion version."""
-    from model.registry import read_champion
-
     home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    version = read_champion(model_home / "models")
-    shutil.copytree(
-        model_home / "models" / version, home / "models" / version, copy_function=os.link
-    )
-    (home / "models" / "champion").write_text(version + "\n")
-    if (model_home / "prepared").is_dir():
-        (home / "prepared").symlink_to(model_home / "prepared")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "IMMOVAL_HOME": str(home),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "IMMOVAL_THREADS": "4",
-        "IMMOVAL_GEOCODER_URL": '""',
-        "IMMOVAL_MODEL_CHECK_SECONDS": "0.2",
-        "IMMOVAL_LOG_LEVEL": "warning",
-    }
-    env.pop("IMMOVAL_DATABASE_URL", None)
-    procfile = (ROOT / "Procfile").read_text().split(":", 1)[1].split()
-    assert procfile[:3] == ["gunicorn", "-c", "app/gunicorn_conf.py"]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            *procfile[1:3],
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if requests.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):  # still starting
-                pass
-            assert server.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
+    version = serving_home(model_home, home)
+    with gunicorn(home) as (_, base):
         yield base, home, version
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
 
 
 @pytest.mark.slow
@@ -129,7 +50,7 @@ def test_promoting_a_model_under_load_fails_no_request(served):
 
     def client(n: int):
         session = requests.Session()
-        body = _home(places[n % len(places)], living_area_m2=40 + n)
+        body = home_body(places[n % len(places)], living_area_m2=40 + n)
         while not stop.is_set():
             try:
                 r = session.post(f"{base}/estimates", json=body, headers=bearer(key), timeout=60)
@@ -141,7 +62,7 @@ def test_promoting_a_model_under_load_fails_no_request(served):
     for t in threads:
         t.start()
     time.sleep(1.5)
-    new = _second_version(home / "models", old)
+    new = copy_version(home / "models", old, f"{old}-bis").name
     promote(home / "models", new, force=True)
     promoted_at = time.monotonic()
     # Keep the load on until the new version has answered alone for a second.
@@ -166,7 +87,7 @@ def test_promoting_a_model_under_load_fails_no_request(served):
     while True:
         seen = {
             requests.post(
-                f"{base}/estimates", json=_home(places[0]), headers=bearer(key), timeout=30
+                f"{base}/estimates", json=home_body(places[0]), headers=bearer(key), timeout=30
             ).headers.get("X-Model-Version")
             for _ in range(10)
         }
@@ -179,7 +100,7 @@ def test_promoting_a_model_under_load_fails_no_request(served):
 def test_immoval_serve_runs_gunicorn_with_its_config(served, tmp_path):
     """`immoval serve` (the CLI entry point) starts the same server on the given port."""
     _, home, version = served
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "IMMOVAL_GEOCODER_URL": '""', "WEB_CONCURRENCY": "1"}
     env.pop("IMMOVAL_DATABASE_URL", None)
     server = subprocess.Popen(

@@ -66,6 +66,27 @@ def test_every_row_in_order_with_estimate_or_error(model_home, runner, tmp_path)
     assert "7 rows: 2 estimated, 5 with an error" in result.output
 
 
+def test_huge_numbers_are_out_of_range_and_the_other_rows_estimated(model_home, runner, tmp_path):
+    good = ROWS[0]
+    huge = {
+        "surface": [*good[:3], "1" + "0" * 400, *good[4:]],
+        "rooms": [*good[:4], "9" * 5000, *good[5:]],
+        "latitude": [*good[:7], "1e400", *good[8:]],
+        "land": [*good[:5], "-" + "9" * 4301, *good[6:]],
+    }
+    rows = [[name, *row[1:]] for name, row in huge.items()] + [good]
+    result, target = _run(model_home, runner, tmp_path, rows)
+    assert result.exit_code == 0, result.output
+    with open(target, newline="", encoding="utf-8") as handle:
+        by = {row["ref"]: row for row in csv.DictReader(handle)}
+    assert by["surface"]["error"] == "invalid: surface_reelle_bati: must be between 9 and 1000"
+    assert by["rooms"]["error"] == "invalid: nombre_pieces_principales: must be between 1 and 30"
+    assert by["latitude"]["error"] == "invalid: latitude: must be between -90 and 90"
+    assert by["land"]["error"] == "invalid: surface_terrain: must be between 0 and 100000"
+    assert by["a"]["error"] == "" and float(by["a"]["estimate"]) > 0
+    assert "5 rows: 1 estimated, 4 with an error" in result.output
+
+
 def test_same_home_same_estimate_as_the_estimator(model_home, runner, tmp_path):
     from datetime import date
 

@@ -107,9 +107,15 @@ def test_a_batch_answer_mixes_results_and_errors():
         answers.batch_estimate(0, ESTIMATE, PROP, PLACE),
         answers.batch_failure(1, errors.invalid(bad, "invalid property: see fields")),
         answers.batch_failure(2, errors.outside(OutsideCoverage("not_in_dvf", "Moselle"))),
+        answers.batch_failure(3, errors.late(20)),
     ]
     body = documented(answers.batch_answer(results, Served()), "BatchResponse")
-    assert body["summary"] == {"estimated": 1, "invalid": 1, "outside_coverage": 1}
+    assert body["summary"] == {"estimated": 1, "invalid": 1, "outside_coverage": 1, "not_done": 1}
+    assert body["results"][3]["error"] == {
+        "status": 503,
+        "message": "not done within the request's 20 s deadline: send this home again",
+        "code": "deadline",
+    }
     assert body["results"][1]["error"] == {
         "status": 400,
         "message": "invalid property: see fields",

@@ -127,3 +127,53 @@ def test_a_bundle_that_loads_but_cannot_estimate_is_not_switched_to():
     store.get()
     wait_until(lambda: store._failed is not None)
     assert store.get() == "estimator v1" and store.version == "v1"
+
+
+class WithFallbacks(FakeBundles):
+    def __init__(self, fallbacks):
+        super().__init__()
+        self.fallback_versions = fallbacks
+
+    def _fallbacks(self, broken):
+        return [v for v in self.fallback_versions if v != broken]
+
+
+def test_a_start_with_a_broken_champion_serves_the_last_good_version(caplog):
+    store = WithFallbacks(["v2", "v1"])
+    store.champion = "v3"
+    store.broken |= {"v3", "v2"}
+    with caplog.at_level("INFO", logger="app.model_store"):
+        assert store.get() == "estimator v1" and store.version == "v1"
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("champion v3" in m and "corrupt bundle v3" in m for m in messages), messages
+    assert any("v2 either" in m for m in messages), messages
+    assert any("serving model v1, the last good version" in m for m in messages), messages
+    # The broken champion is not tried again on every request.
+    store.get()
+    assert store.loads == ["v3", "v2", "v1"]
+
+
+def test_a_start_with_nothing_servable_is_unavailable():
+    store = WithFallbacks(["v1"])
+    store.champion = "v2"
+    store.broken |= {"v1", "v2"}
+    with pytest.raises(ModelUnavailable, match="v2 cannot be loaded"):
+        store.get()
+
+
+def test_a_failed_switch_is_logged_with_version_and_why(caplog):
+    store = FakeBundles()
+    store.champion = "v1"
+    store.get()
+    store.broken.add("v2")
+    store.champion = "v2"
+    with caplog.at_level("INFO", logger="app.model_store"):
+        store.get()
+        wait_until(lambda: store._failed is not None)
+        store.broken.clear()
+        store.champion = "v3"
+        store.get()
+        wait_until(lambda: store.version == "v3")
+    messages = [r.getMessage() for r in caplog.records]
+    assert "cannot load model v2: ValueError: corrupt bundle v2; still serving v1" in messages
+    assert "switched to model v3 (was v1)" in messages

@@ -131,24 +131,70 @@ def test_the_usage_writer_flushes_in_the_background(db):
     assert summary(db)[0][0]["requests"] == 1
 
 
-def test_the_limiter_is_exact_near_the_limit_and_local_far_from_it(db):
-    limiter = RateLimiter(db, sync_seconds=60)
+def test_a_cost_is_admitted_whole_or_not_at_all(db):
+    limiter = RateLimiter(db)
     now = 2_000_000.0  # 40 s before the window ends
 
     def stored():
         with db.engine.connect() as conn:
             return conn.exec_driver_sql("select count from rate_windows").scalar_one()
 
-    decisions = [limiter.hit("key:9", 10, 60, now=now) for _ in range(5)]
-    assert stored() == 1  # the first request synchronised, the next four stayed local
-    decisions += [limiter.hit("key:9", 10, 60, now=now) for _ in range(6)]
-    assert [d.allowed for d in decisions] == [True] * 10 + [False]
-    assert decisions[-1].retry_after == 40
-    assert stored() == 11  # past half the limit every request is written
+    assert limiter.hit("key:9", 10, 60, now=now, cost=7).remaining == 3
+    refused = limiter.hit("key:9", 10, 60, now=now, cost=4)  # a batch of 4: does not fit
+    assert not refused.allowed and refused.remaining == 3 and refused.retry_after == 40
+    assert stored() == 7  # a refused request costs nothing
+    assert limiter.hit("key:9", 10, 60, now=now, cost=3).allowed and stored() == 10
+    assert not limiter.hit("key:9", 10, 60, now=now).allowed
+    assert not limiter.hit("key:8", 10, 60, now=now, cost=11).allowed  # never fits
+    assert limiter.hit("key:9", 10, 60, now=now + 40, cost=10).allowed  # a new window
 
 
 def test_limiters_of_several_workers_share_one_count(db):
-    workers = [RateLimiter(Database(db.url), sync_seconds=0.0) for _ in range(3)]
+    workers = [RateLimiter(Database(db.url)) for _ in range(3)]
     now = 3_000_000.0
     allowed = [w.hit("key:1", 30, 60, now=now).allowed for _ in range(15) for w in workers]
     assert allowed.count(True) == 30
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Agence\n   7  imv_forged…  default  Banque", "a\rb", "\x1b[31mrouge", "a\u202eb", "x" * 201],
+)
+def test_a_key_name_is_one_line_of_printable_text(db, tmp_path, name):
+    from click.testing import CliRunner
+
+    from training.cli import main
+
+    with pytest.raises(ValueError, match="printable|at most"):
+        apikeys.create_key(db, name)
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "apikeys", "create", "--name", name]
+    )
+    assert result.exit_code == 2 and "--name" in result.output
+    assert apikeys.list_keys(db) == []
+
+
+def test_a_name_stored_before_the_check_is_listed_on_one_line(db, tmp_path):
+    from click.testing import CliRunner
+    from sqlalchemy import update
+
+    from app.db import api_keys
+    from training.cli import main
+
+    record, _ = apikeys.create_key(db, "Agence du Port")
+    with db.engine.begin() as conn:
+        conn.execute(update(api_keys).values(name="Agence\n   9  imv_forged"))
+    listed = CliRunner().invoke(main, ["--home", str(tmp_path), "apikeys", "list"]).output
+    assert listed.count("\n") == 2 and "Agence\\u000a   9  imv_forged" in listed
+    assert apikeys.printable("Agence du Port é") == "Agence du Port é"
+
+
+def test_keys_fail_closed_only_when_never_seen(db, tmp_path):
+    record, key = apikeys.create_key(db, "Agence")
+    cache = apikeys.KeyCache(ttl=0.0)  # every lookup asks the database
+    assert cache.lookup(db, key) == record
+    (tmp_path / "home").write_text("a file where a folder should be")
+    broken = Database(f"sqlite:///{tmp_path}/home/x.sqlite3")
+    assert cache.lookup(broken, key) == record  # the last answer, however old
+    with pytest.raises(apikeys.KeyStoreUnavailable):
+        cache.lookup(broken, key + "x")

@@ -24,6 +24,9 @@ def models(pipeline: Pipeline) -> None:
         f"{'MdAPE':>7} {'PE10':>7} {'PE20':>7} {'cover':>7}"
     )
     for v in versions:
+        if v["error"]:
+            click.echo(f"{'*' if v['champion'] else ' ':2}{v['version']:<20} {v['error']}")
+            continue
         period = "–".join(v["test_period"] or ["?", "?"])
         click.echo(
             f"{'*' if v['champion'] else ' ':2}{v['version']:<20} {v['data_until'] or '':<11} "
@@ -34,16 +37,25 @@ def models(pipeline: Pipeline) -> None:
 
 @click.command()
 @click.argument("version")
-@click.option("--force", is_flag=True, help="Promote even if worse than the champion.")
+@click.option(
+    "--force", is_flag=True, help="Promote even if worse than the champion (or not comparable)."
+)
 @pass_pipeline
 def promote(pipeline: Pipeline, version: str, force: bool) -> None:
-    """Serve VERSION: move the champion pointer (guarded against a worse model)."""
-    from model import registry
+    """Serve VERSION: move the champion pointer (guarded against a worse model).
+
+    The bundle must match its checksums and price two homes in a child process first,
+    with or without --force.
+    """
+    from model import probe, registry
 
     try:
         previous = registry.promote(pipeline.layout.models, version, force=force)
-    except FileNotFoundError as exc:
+    except registry.BadVersion as exc:
         raise PipelineError(str(exc)) from exc
     except registry.PromotionRefused as exc:
         raise PipelineError(f"promotion of {version} refused: {exc}") from exc
+    except probe.BundleUnusable as exc:
+        message = f"promotion of {version} refused, the bundle cannot serve: {exc}"
+        raise PipelineError(message) from exc
     click.echo(f"champion: {version} (was {previous or 'none'})")

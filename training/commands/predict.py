@@ -17,17 +17,20 @@ from training.errors import PipelineError
 @pass_pipeline
 def predict(pipeline: Pipeline, source: str, target: str, version: str | None) -> None:
     """Estimate every home of a CSV with DVF column names."""
+    from model.bundle import BundleError
     from model.estimator import Estimator
-    from model.registry import read_champion
+    from model.integrity import CorruptBundle
+    from model.registry import BadVersion, read_champion, version_dir
     from training.predict import run_predict
 
     models_dir = pipeline.layout.models
     version = version or read_champion(models_dir)
     if version is None:
         raise PipelineError("no champion model: run `immoval train` first")
-    if not (models_dir / version / "metadata.json").is_file():
-        raise PipelineError(f"no model version {version!r} in {models_dir}")
-    estimator = Estimator.load(models_dir / version)
+    try:
+        estimator = Estimator.load(version_dir(models_dir, version))
+    except (BadVersion, BundleError, CorruptBundle) as exc:
+        raise PipelineError(f"model {version} cannot be used: {exc}") from exc
     counts = run_predict(estimator, Path(source), Path(target))
     click.echo(
         f"{counts['rows']} rows: {counts['estimated']} estimated, {counts['errors']} "

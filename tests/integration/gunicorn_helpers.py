@@ -1,0 +1,127 @@
+"""Gunicorn started as the Procfile starts it, on loopback, for the tests under load."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serving_home(model_home: Path, home: Path) -> str:
+    """A copy of `model_home`'s champion (hard links) promoted in `home`; its version."""
+    from model.registry import promote, read_champion
+
+    (home / "models").mkdir(parents=True)
+    version = read_champion(model_home / "models")
+    shutil.copytree(
+        model_home / "models" / version, home / "models" / version, copy_function=os.link
+    )
+    promote(home / "models", version)
+    if (model_home / "prepared").is_dir():
+        (home / "prepared").symlink_to(model_home / "prepared")
+    return version
+
+
+def copy_version(models: Path, version: str, new: str, copied: tuple[str, ...] = ()) -> Path:
+    """Register `version`'s bundle again as `new`: hard links, but `copied` files and
+    metadata.json are real copies (so that changing them leaves `version` intact)."""
+    shutil.copytree(models / version, models / new, copy_function=os.link)
+    for name in (*copied, "metadata.json"):
+        path = models / new / name
+        content = path.read_bytes()
+        path.unlink()
+        path.write_bytes(content)
+    meta_path = models / new / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["version"] = new
+    meta_path.write_text(json.dumps(meta))
+    return models / new
+
+
+@contextmanager
+def gunicorn(home: Path, log: Path | None = None, **env_extra: str):
+    """Gunicorn as in the Procfile on a free loopback port; yields (process, API base URL)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "IMMOVAL_HOME": str(home),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "IMMOVAL_THREADS": "4",
+        "IMMOVAL_GEOCODER_URL": '""',
+        "IMMOVAL_MODEL_CHECK_SECONDS": "0.2",
+        "IMMOVAL_LOG_LEVEL": "warning",
+        # Tests loading the server with one key's many threads: no per-key cap on threads,
+        # unless the test is about it.
+        "IMMOVAL_API_KEY_CONCURRENCY": "0",
+        **env_extra,
+    }
+    env.pop("IMMOVAL_DATABASE_URL", None)
+    procfile = (ROOT / "Procfile").read_text().split(":", 1)[1].split()
+    assert procfile[:3] == ["gunicorn", "-c", "app/gunicorn_conf.py"]
+    output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *procfile[1:3],
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if requests.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):  # still starting
+                pass
+            assert server.poll() is None, "gunicorn exited"
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        yield server, base
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+        if log:
+            output.close()
+
+
+def home_body(place, **extra) -> dict:
+    return {
+        "property_type": "apartment",
+        "living_area_m2": 45,
+        "rooms": 2,
+        "latitude": place[0],
+        "longitude": place[1],
+        **extra,
+    }
