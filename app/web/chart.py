@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from app.web.french import number, quarter
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 52, 22, 36
+WIDTH, HEIGHT = 480, 260
+LEFT, RIGHT, TOP, BOTTOM = 58, 44, 22, 36
 
 
 @dataclass
@@ -72,7 +72,7 @@ def build_chart(history: list[dict]) -> Chart | None:
         return TOP + plot_h * (1 - v / sales_top)
 
     coords = []
-    label_every = max(1, math.ceil(n / 8))
+    label_every = max(1, math.ceil(n / 4))  # four labels fit a phone-sized chart
     for i, h in enumerate(points):
         x = LEFT + slot * (i + 0.5)
         bar_h = plot_h * int(h["sales"]) / sales_top
@@ -96,7 +96,7 @@ def build_chart(history: list[dict]) -> Chart | None:
                     "title": f"{quarter(h['quarter'])} : {number(price)} €/m²",
                 }
             )
-        if i % label_every == 0 or i == n - 1:
+        if (n - 1 - i) % label_every == 0:  # counted from the latest quarter: always labelled
             chart.x_labels.append({"x": round(x, 1), "text": quarter(h["quarter"])})
         chart.rows.append(
             {

@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "valuation_date": "Date",
 }
 PROPERTY_TYPES = {"apartment": "Appartement", "house": "Maison"}
+OF_TYPE = {"apartment": "d'appartements", "house": "de maisons"}  # "des ventes d'appartements"
 CONFIDENCE = {
     "high": (
         "élevée",
@@ -46,8 +47,8 @@ PRECISION = {
 }
 SOURCES = {
     "ban-api": "Base Adresse Nationale (API)",
-    "offline-ban": "Base Adresse Nationale (index local)",
-    "offline-dvf": "adresses des ventes DVF (index local)",
+    "offline-ban": "Base Adresse Nationale",
+    "offline-dvf": "adresses des ventes publiées (DVF)",
     "commune-centroid": "centre de la commune",
     "coordinates": "coordonnées",
 }

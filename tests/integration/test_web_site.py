@@ -14,6 +14,7 @@ from app.labels.contributions import contribution_label
 from app.model_store import get_estimator
 from app.requests import parse_estimate_request
 from app.web.french import euros
+from model import sales_queries
 from tests.integration.web_page import Page
 
 PARIS_ADDRESS = "12 rue de Rivoli 75004 Paris"
@@ -142,14 +143,28 @@ def test_result_page_for_a_paris_address(app, client, token, estimator, caplog):
     assert str(expected.data_until.year) in page.text
     assert location.code_commune.startswith("751")
 
-    rows = page.html.count("<tr data-lat=")
-    assert rows == len(expected.comparables) > 0
+    similar = sales_queries.similar_sales(
+        estimator, prop.latitude, prop.longitude, "apartment", 62.0, limit=10
+    )
+    assert page.html.count("<tr data-number=") == len(similar.sales) > 0
+    for sale in similar.sales:
+        assert euros(sale.price).replace("\u202f", " ") in page.text
     assert page.find("div", id="map") is not None
     assert page.find("table", id="comparables-table") is not None
     assert "Ce qui fait le prix" in page.text
-    top = max(expected.contributions, key=lambda c: abs(c.euros))
+    top = max(
+        (c for c in expected.contributions if c.feature != "land"), key=lambda c: abs(c.euros)
+    )
     assert contribution_label(top).replace("\u202f", " ") in page.text
-    assert "Tranquillité du quartier" in page.text
+    # No land line for an apartment; the neighbourhood's lines under "Quartier".
+    assert page.find("li", class_="contribution-heading") is not None
+    assert not [li for li in page.find_all("li") if li.get("data-feature") == "land"]
+    assert "Valeurs de Shapley".lower() not in page.text.lower()
+    assert "index local" not in page.text
+    # Paris's figures are city-wide: not called the neighbourhood's.
+    assert "Tranquillité : chiffres de toute la ville de Paris" in page.text
+    assert "Tranquillité du quartier" not in page.text
+    assert page.find("a", href="/methodologie#fourchette") is not None
     assert page.find("svg", class_="chart") is not None or "Données non disponibles" in page.text
     for citation in ("DVF (DGFiP / Etalab)", "SSMSI", "OpenStreetMap contributors"):
         assert citation in page.text
@@ -166,17 +181,25 @@ def test_comparables_csv_export(client, token, estimator, app):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["X-Robots-Tag"].startswith("noindex")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows
-    assert {"date", "price", "price_per_m2", "distance_m", "living_area_m2"} <= set(rows[0])
+    assert {"Date de vente", "Prix de vente (€)", "Surface habitable (m²)"} <= set(rows[0])
     with app.test_request_context():
         prop, _ = parse_estimate_request(
             {k: v for k, v in fields.items() if k != "csrf_token"}, get_geocoder().geocode
         )
-    expected = estimator.estimate(prop, comparables=50).comparables
+    expected = sales_queries.similar_sales(
+        estimator, prop.latitude, prop.longitude, "apartment", 62.0, limit=50
+    ).sales
     assert len(rows) == len(expected)
-    assert [float(r["price"]) for r in rows] == pytest.approx([c.price for c in expected])
-    assert all(float(r["price_per_m2"]) > 0 for r in rows)
+    assert [float(r["Prix de vente (€)"]) for r in rows] == pytest.approx(
+        [round(c.price) for c in expected]
+    )
+    # The button said how many.
+    button = "Télécharger la vente" if len(rows) == 1 else f"Télécharger les {len(rows)} ventes"
+    assert button in page.text
 
 
 def test_csv_export_requires_the_csrf_token(client):
@@ -251,9 +274,15 @@ def test_the_form_is_rate_limited_per_ip_in_french(app, client, token):
     ]
     assert statuses[:limit] == [422] * limit
     assert statuses[-1] == 429
-    response = post_form(client, token, address="", **APARTMENT)
+    response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
-    assert "Trop de demandes" in Page(response.get_data(as_text=True)).text
+    page = Page(response.get_data(as_text=True))
+    assert "Trop d'estimations" in page.text
+    # What was typed is kept.
+    assert page.find("input", name="address")["value"] == PARIS_ADDRESS
+    assert page.find("input", name="living_area_m2")["value"] == "62"
+    assert page.find("input", name="property_type", value="apartment").get("checked") == ""
 
 
 def test_unknown_page_is_a_french_error_page(client):
@@ -279,3 +308,45 @@ def test_every_post_of_the_site_requires_the_csrf_token(app, client, token):
         # The header the form's script sends is as good as the hidden field.
         response = client.post(path, data={"q": "ri", **APARTMENT}, headers={"X-CSRF-Token": token})
         assert "Le formulaire a expiré" not in response.get_data(as_text=True), path
+
+
+def test_only_a_postcode_gives_a_commune_level_figure_with_low_confidence(client, token, estimator):
+    response = post_form(client, token, address="75011", **APARTMENT)
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    assert "Ordre de grandeur pour la commune" in page.text
+    assert "Confiance faible" in page.text and "Fourchette à 80" not in page.text
+    recent = sales_queries.commune_recent(estimator, "75111", "apartment")
+    assert euros(recent.median_price_per_m2 * 62, 1000).replace("\u202f", " ") in page.text
+    assert "Emplacement exact" not in page.text and "Point de départ" not in page.text
+
+
+def test_methodology_page_is_written_from_the_champions_evaluation(client, estimator):
+    response = client.get("/methodologie")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    model = estimator.metadata["evaluation"]["results"]["model"]
+    for cell in model["by_departement_type"]:
+        mdape = f"{100 * cell['mdape']:.1f}".replace(".", ",")
+        assert f"{mdape} %" in page.text
+    assert estimator.version in page.text
+    assert "l'étage" in page.text and "DPE" in page.text
+    assert page.find("p", id="ablation") is not None
+    assert page.find("section", id="fourchette") is not None
+
+
+def test_map_tiles_come_from_the_configured_provider(app_for, model_home):
+    app = app_for(model_home)
+    app.config["MAP_TILES_URL"] = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    app.config["MAP_TILES_ATTRIBUTION"] = "© Exemple, © OpenStreetMap contributors"
+    client = app.test_client()
+    token = Page(client.get("/").get_data(as_text=True)).csrf_token()
+    response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    assert (
+        "img-src 'self' data: https://*.tiles.example.org"
+        in response.headers["Content-Security-Policy"]
+    )
+    assert "tile.openstreetmap.org" not in response.headers["Content-Security-Policy"]
+    map_box = Page(response.get_data(as_text=True)).find("div", id="map")
+    assert map_box["data-tiles-url"] == app.config["MAP_TILES_URL"]
+    assert "OpenStreetMap contributors" in map_box["data-tiles-attribution"]
