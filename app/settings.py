@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     # The site's estimate form, per IP and window.
     "FORM_RATE_LIMIT": 20,
     "FORM_RATE_WINDOW": 60,  # seconds
+    # The sales explorer's pages and exports, per IP and window.
+    "EXPLORE_RATE_LIMIT": 60,
+    "EXPLORE_RATE_WINDOW": 60,
     # Address suggestions per IP and window: one request per keystroke pause.
     "SUGGEST_RATE_LIMIT": 120,
     "SUGGEST_RATE_WINDOW": 60,

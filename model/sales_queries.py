@@ -41,14 +41,18 @@ class SimilarSales:
     area_range: tuple[float, float] | None
     market_month: str  # "YYYY-MM"
 
-    def first(self, n: int) -> SimilarSales:
-        """The same choice, nearest `n` sales only."""
+    def part(self, start: int, stop: int) -> SimilarSales:
+        """The same choice, sales `start` to `stop` only (as a list slice)."""
         return dataclasses.replace(
             self,
-            sales=self.sales[:n],
-            today_price_per_m2=self.today_price_per_m2[:n],
-            atypical=self.atypical[:n],
+            sales=self.sales[start:stop],
+            today_price_per_m2=self.today_price_per_m2[start:stop],
+            atypical=self.atypical[start:stop],
         )
+
+    def first(self, n: int) -> SimilarSales:
+        """The same choice, nearest `n` sales only."""
+        return self.part(0, n)
 
 
 def market_month(estimator) -> str:

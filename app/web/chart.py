@@ -54,7 +54,7 @@ def build_chart(history: list[dict]) -> Chart | None:
     prices = [h["median_price_per_m2"] for h in points if h.get("median_price_per_m2")]
     max_sales = max(int(h["sales"]) for h in points)
 
-    sales_step = nice_step(max_sales, 3)
+    sales_step = max(1.0, nice_step(max_sales, 3))  # whole sales: no "0, 0, 1" ticks
     sales_top = sales_step * math.ceil(max_sales / sales_step)
     if prices:
         low, high = min(prices), max(prices)
@@ -82,7 +82,8 @@ def build_chart(history: list[dict]) -> Chart | None:
                 "y": round(TOP + plot_h - bar_h, 1),
                 "w": round(slot * 0.7, 1),
                 "h": round(bar_h, 1),
-                "title": f"{quarter(h['quarter'])} : {h['sales']} ventes",
+                "title": f"{quarter(h['quarter'])} : {h['sales']} vente"
+                + ("s" if int(h["sales"]) > 1 else ""),
             }
         )
         price = h.get("median_price_per_m2")

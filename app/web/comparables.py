@@ -44,11 +44,12 @@ def _date(day) -> str:
     return french.long_date(day) if isinstance(day, date) else str(day)
 
 
-def comparable_rows(similar: SimilarSales) -> list[dict]:
+def comparable_rows(similar: SimilarSales, first_number: int = 1) -> list[dict]:
     """Table rows, numbered like the map's markers, with raw coordinates for the script."""
     rows = []
     for k, (c, today, odd) in enumerate(
-        zip(similar.sales, similar.today_price_per_m2, similar.atypical, strict=True), 1
+        zip(similar.sales, similar.today_price_per_m2, similar.atypical, strict=True),
+        first_number,
     ):
         rows.append(
             {

@@ -154,3 +154,19 @@ def outside_coverage(
         "Nous n'avons pas assez de ventes comparables autour de cette adresse pour "
         f"donner un prix fiable (départements couverts : {covered_list}).",
     )
+
+
+# Where to look where immoval does not estimate.
+DVF_APP = ("l'application DVF d'Etalab (toutes les ventes publiées, sur une carte)",
+           "https://app.dvf.etalab.gouv.fr/")  # fmt: skip
+NOTAIRES = ("les prix de l'immobilier des notaires de France",
+            "https://www.immobilier.notaires.fr/fr/prix-immobilier")  # fmt: skip
+
+
+def alternatives(departement: str | None) -> list[tuple[str, str]]:
+    """Other places to look (text, URL) for a département immoval does not price."""
+    if departement == MAYOTTE:
+        return []
+    if departement in NOT_IN_DVF:
+        return [NOTAIRES]  # Alsace-Moselle's sales are in the livre foncier, not in DVF
+    return [DVF_APP]

@@ -139,6 +139,7 @@ def estimate():
         r=result_view(result, location, prop, extras),
         export=export,
         commune=extras.commune_name,
+        commune_code=code_commune,
         comparables_exported=len(similar.sales),
     )
 

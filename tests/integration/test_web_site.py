@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import secrets
 
 import pytest
 
 from app.geocoding import get_geocoder
 from app.labels.contributions import contribution_label
-from app.model_store import get_estimator
 from app.requests import parse_estimate_request
 from app.web.french import euros
 from model import sales_queries
@@ -27,11 +25,8 @@ APARTMENT = {
 
 
 @pytest.fixture()
-def client(app):
-    """A test client with an address of its own: the form's per-IP limit counts per test."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
-    return client
+def client(web_client):
+    return web_client
 
 
 @pytest.fixture()
@@ -41,12 +36,6 @@ def token(client) -> str:
 
 def post_form(client, token, **fields):
     return client.post("/estimation", data={"csrf_token": token, **fields})
-
-
-@pytest.fixture()
-def estimator(app):
-    with app.test_request_context():
-        return get_estimator()
 
 
 def test_home_page_is_a_french_form_with_labelled_fields(client):

@@ -159,9 +159,12 @@
         row.scrollIntoView({ block: "nearest" });
       });
     });
-    L.circleMarker([lat, lon], {
-      radius: 9, color: "#b3261e", weight: 3, fillColor: "#b3261e", fillOpacity: 0.8
-    }).addTo(map).bindTooltip("Votre bien");
+    var home = el.getAttribute("data-home-label");
+    if (home) {
+      L.circleMarker([lat, lon], {
+        radius: 9, color: "#b3261e", weight: 3, fillColor: "#b3261e", fillOpacity: 0.8
+      }).addTo(map).bindTooltip(home);
+    }
     if (points.length > 1) map.fitBounds(points, { padding: [24, 24], maxZoom: 17 });
   }
 
