@@ -117,8 +117,17 @@ def estimate():
         departement = exc.departement or departement_of(_commune_of(location, estimator))
         title, text = french.outside_coverage(departement, estimator.departements, exc.reason)
         log.info("outside coverage: departement=%s code=%s", departement, exc.code)
+        links = (
+            french.alternatives(departement) if departement not in estimator.departements else []
+        )
         return render_template(
-            "outside.html", title=title, text=text, form=form, place=location, errors={}
+            "outside.html",
+            title=title,
+            text=text,
+            links=links,
+            form=form,
+            place=location,
+            errors={},
         ), 422
     code_commune = _commune_of(location, estimator)
     similar = _similar(estimator, prop, COMPARABLES_EXPORTED)
