@@ -53,6 +53,8 @@ ROBOTS_TXT = """\
 # Pages built from DVF must not be indexed (DVF reuse conditions).
 User-agent: *
 Disallow: /estimation
+Disallow: /ventes
+Disallow: /communes
 Disallow: /adresses/
 Disallow: /api/
 """

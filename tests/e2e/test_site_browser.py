@@ -32,6 +32,19 @@ def test_the_combobox_shows_the_servers_suggestion_for_a_typo(desktop):
     assert address.input_value() == labels[0]
     assert address.get_attribute("aria-expanded") == "false" and not listbox.is_visible()
     assert page.url.endswith("/")
+    # A click picks too; Escape closes the list.
+    address.fill("")
+    address.press_sequentially("8 bd voltaire 75011", delay=20)
+    listbox.wait_for(state="visible", timeout=10_000)
+    second = options.nth(1)
+    label = second.inner_text()
+    second.click()
+    assert address.input_value() == label
+    address.fill("")
+    address.press_sequentially("rue de rivoli", delay=20)
+    listbox.wait_for(state="visible", timeout=10_000)
+    address.press("Escape")
+    assert not listbox.is_visible() and address.get_attribute("aria-expanded") == "false"
     assert not desktop.axe_violations()
     assert not desktop.problems, desktop.problems
 
@@ -44,6 +57,8 @@ def test_a_homeowner_in_paris_gets_a_full_result_page(desktop, server, tmp_path)
     assert rows.count() > 0
     # Leaflet built one numbered marker per sale, the number of its table row.
     page.wait_for_selector("#map.leaflet-container")
+    # The tiles' attribution is kept (the tiles themselves are refused: no internet here).
+    assert "OpenStreetMap" in page.locator("#map .leaflet-control-attribution").inner_text()
     markers = page.locator("#map .sale-marker")
     assert markers.count() == rows.count()
     assert markers.all_inner_texts() == [r.get_attribute("data-number") for r in rows.all()]

@@ -246,7 +246,8 @@ def test_address_suggestions_are_rate_limited_per_ip(app, client, token):
 def test_robots_txt_keeps_dvf_pages_out_of_search_engines(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200
-    assert "Disallow: /estimation" in response.get_data(as_text=True)
+    for path in ("/estimation", "/ventes", "/communes"):
+        assert f"Disallow: {path}" in response.get_data(as_text=True)
 
 
 def test_page_weight_without_tiles_is_under_300_kb(client, token):
