@@ -6,32 +6,49 @@ field `csrf_token`) or by the form's script (header `X-CSRF-Token`); compared in
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, session
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
-# Map tiles come from OpenStreetMap in the user's browser; everything else from us.
-TILE_HOSTS = "https://tile.openstreetmap.org"
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        f"img-src 'self' data: {TILE_HOSTS}",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def tile_origin(url_template: str | None) -> str:
+    """The origin of the map tiles' URL template (`MAP_TILES_URL`), "" when none.
+
+    Subdomain templates (`https://{s}.tile.example.org/…`) become a wildcard origin.
+    """
+    parts = urlsplit(url_template or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
+
+
+@functools.lru_cache(maxsize=8)
+def content_security_policy(tiles: str) -> str:
+    """Everything from us; images also from the map tiles' origin (`tiles`, may be "")."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data:{' ' + tiles if tiles else ''}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     # OpenStreetMap's tile policy asks for a referer; send our origin only, never the path.
@@ -76,6 +93,8 @@ def check_csrf() -> None:
 
 
 def _headers(response):
+    tiles = tile_origin(current_app.config.get("MAP_TILES_URL"))
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(tiles))
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     # Estimates, comparables and the pages holding a CSRF token are one visitor's: no

@@ -55,9 +55,19 @@ DEFAULTS: dict[str, Any] = {
     # The site's estimate form, per IP and window.
     "FORM_RATE_LIMIT": 20,
     "FORM_RATE_WINDOW": 60,  # seconds
+    # The sales explorer's pages and exports, per IP and window.
+    "EXPLORE_RATE_LIMIT": 60,
+    "EXPLORE_RATE_WINDOW": 60,
     # Address suggestions per IP and window: one request per keystroke pause.
     "SUGGEST_RATE_LIMIT": 120,
     "SUGGEST_RATE_WINDOW": 60,
+    # Map tiles, fetched by the visitor's browser: each request tells the provider where
+    # the map is. The public OpenStreetMap servers are for light use only (their tile
+    # usage policy): a production site sets its own provider. Empty URL: no background map.
+    "MAP_TILES_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "MAP_TILES_ATTRIBUTION": '© <a href="https://www.openstreetmap.org/copyright">'
+    "OpenStreetMap contributors</a>",
+    "MAP_TILES_MAX_ZOOM": 19,
     # The session cookie (it holds the CSRF token): out of scripts' reach, and not sent
     # with other sites' form posts.
     "SESSION_COOKIE_HTTPONLY": True,

@@ -99,12 +99,17 @@ class Pricer:
         return self.booster.predict(batch.matrix, num_threads=1), None
 
 
+# The confidence levels: a range's width (high / low) and its K_CLOSE-th neighbour's distance.
+HIGH_MAX_RATIO, HIGH_MAX_METRES = 1.45, 300
+LOW_MIN_RATIO, LOW_MIN_METRES = 1.9, 2_000
+
+
 def confidence(ratio: float, distances: np.ndarray) -> str:
     """The confidence in a price ("high", "medium" or "low"), from its range's width
     (high / low) and how far its K_CLOSE-th neighbour is (metres)."""
     close = distances[min(feats.K_CLOSE, len(distances)) - 1]
-    if ratio <= 1.45 and close <= 300:
+    if ratio <= HIGH_MAX_RATIO and close <= HIGH_MAX_METRES:
         return "high"
-    if ratio > 1.9 or not np.isfinite(close) or close > 2_000:
+    if ratio > LOW_MIN_RATIO or not np.isfinite(close) or close > LOW_MIN_METRES:
         return "low"
     return "medium"

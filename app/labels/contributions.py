@@ -29,6 +29,12 @@ def _land(f: HomeFacts) -> str:
     return f"Terrain : {number(f.land_area_m2)} m²" if f.land_area_m2 > 0 else "Sans terrain"
 
 
+def _outbuildings(f: HomeFacts) -> str:
+    if f.outbuildings == 0:
+        return "Sans dépendance (cave, parking, garage)"
+    return f"Dépendances (cave, parking, garage) : {f.outbuildings}"
+
+
 def _neighbourhood(f: HomeFacts) -> str:
     if not f.neighbours:
         return "Ventes voisines"
@@ -59,17 +65,17 @@ _LABELS: dict[str, Callable[[HomeFacts], str]] = {
     "surface": lambda f: f"Surface habitable : {number(f.living_area_m2)} m²",
     "rooms": _rooms,
     "land": _land,
-    "outbuildings": lambda f: f"Dépendances (cave, parking, garage) : {f.outbuildings}",
+    "outbuildings": _outbuildings,
     "type": lambda f: (
         "Type de bien : " + ("maison" if f.property_type == "house" else "appartement")
     ),
     "new_build": lambda f: "Logement ancien (pas une vente sur plan)",
-    "location": lambda f: "Emplacement précis",
+    "location": lambda f: "Emplacement exact dans la commune",
     "neighbourhood": _neighbourhood,
     "building": _building,
     "repeat": _repeat,
     "commune": lambda f: f"Commune : {_commune(f)}",
-    "tranquillity": lambda f: "Délinquance enregistrée dans la commune et caméras alentour",
+    "tranquillity": lambda f: "Repères de tranquillité (délinquance enregistrée, caméras)",
 }
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from app.web.french import number, quarter
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 52, 22, 36
+WIDTH, HEIGHT = 480, 260
+LEFT, RIGHT, TOP, BOTTOM = 58, 44, 22, 36
 
 
 @dataclass
@@ -54,7 +54,7 @@ def build_chart(history: list[dict]) -> Chart | None:
     prices = [h["median_price_per_m2"] for h in points if h.get("median_price_per_m2")]
     max_sales = max(int(h["sales"]) for h in points)
 
-    sales_step = nice_step(max_sales, 3)
+    sales_step = max(1.0, nice_step(max_sales, 3))  # whole sales: no "0, 0, 1" ticks
     sales_top = sales_step * math.ceil(max_sales / sales_step)
     if prices:
         low, high = min(prices), max(prices)
@@ -72,7 +72,7 @@ def build_chart(history: list[dict]) -> Chart | None:
         return TOP + plot_h * (1 - v / sales_top)
 
     coords = []
-    label_every = max(1, math.ceil(n / 8))
+    label_every = max(1, math.ceil(n / 4))  # four labels fit a phone-sized chart
     for i, h in enumerate(points):
         x = LEFT + slot * (i + 0.5)
         bar_h = plot_h * int(h["sales"]) / sales_top
@@ -82,7 +82,8 @@ def build_chart(history: list[dict]) -> Chart | None:
                 "y": round(TOP + plot_h - bar_h, 1),
                 "w": round(slot * 0.7, 1),
                 "h": round(bar_h, 1),
-                "title": f"{quarter(h['quarter'])} : {h['sales']} ventes",
+                "title": f"{quarter(h['quarter'])} : {h['sales']} vente"
+                + ("s" if int(h["sales"]) > 1 else ""),
             }
         )
         price = h.get("median_price_per_m2")
@@ -96,7 +97,7 @@ def build_chart(history: list[dict]) -> Chart | None:
                     "title": f"{quarter(h['quarter'])} : {number(price)} €/m²",
                 }
             )
-        if i % label_every == 0 or i == n - 1:
+        if (n - 1 - i) % label_every == 0:  # counted from the latest quarter: always labelled
             chart.x_labels.append({"x": round(x, 1), "text": quarter(h["quarter"])})
         chart.rows.append(
             {

@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "valuation_date": "Date",
 }
 PROPERTY_TYPES = {"apartment": "Appartement", "house": "Maison"}
+OF_TYPE = {"apartment": "d'appartements", "house": "de maisons"}  # "des ventes d'appartements"
 CONFIDENCE = {
     "high": (
         "élevée",
@@ -46,8 +47,8 @@ PRECISION = {
 }
 SOURCES = {
     "ban-api": "Base Adresse Nationale (API)",
-    "offline-ban": "Base Adresse Nationale (index local)",
-    "offline-dvf": "adresses des ventes DVF (index local)",
+    "offline-ban": "Base Adresse Nationale",
+    "offline-dvf": "adresses des ventes publiées (DVF)",
     "commune-centroid": "centre de la commune",
     "coordinates": "coordonnées",
 }
@@ -153,3 +154,19 @@ def outside_coverage(
         "Nous n'avons pas assez de ventes comparables autour de cette adresse pour "
         f"donner un prix fiable (départements couverts : {covered_list}).",
     )
+
+
+# Where to look where immoval does not estimate.
+DVF_APP = ("l'application DVF d'Etalab (toutes les ventes publiées, sur une carte)",
+           "https://app.dvf.etalab.gouv.fr/")  # fmt: skip
+NOTAIRES = ("les prix de l'immobilier des notaires de France",
+            "https://www.immobilier.notaires.fr/fr/prix-immobilier")  # fmt: skip
+
+
+def alternatives(departement: str | None) -> list[tuple[str, str]]:
+    """Other places to look (text, URL) for a département immoval does not price."""
+    if departement == MAYOTTE:
+        return []
+    if departement in NOT_IN_DVF:
+        return [NOTAIRES]  # Alsace-Moselle's sales are in the livre foncier, not in DVF
+    return [DVF_APP]

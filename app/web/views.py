@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request
 
 from app.errors import error_response
 from app.geocoding import Location, get_geocoder
 from app.labels.coverage import partial_data_note
 from app.model_store import get_estimator
-from app.ratelimit import limit_per_ip
+from app.ratelimit import check_rate, client_ip, limit_per_ip
 from app.requests import parse_estimate_request
 from app.security import require_csrf
 from app.web import bp, french
-from app.web.result import comparables_csv, result_view
+from app.web.comparables import comparables_csv
+from app.web.methodology import methodology_view
+from app.web.result import Extras, result_view
+from model import sales_queries
 from model.estimator import OutsideCoverage
 from model.geography import departement_of
 from model.property import InvalidProperty
@@ -44,10 +47,14 @@ bp.before_request(require_csrf)
 
 COMPARABLES_SHOWN = 10
 COMPARABLES_EXPORTED = 50
+# Fields an owner may leave empty: then unknown, not zero.
+OPTIONAL_FIELDS = ("land_area_m2", "outbuildings")
 ROBOTS_TXT = """\
 # Pages built from DVF must not be indexed (DVF reuse conditions).
 User-agent: *
 Disallow: /estimation
+Disallow: /ventes
+Disallow: /communes
 Disallow: /adresses/
 Disallow: /api/
 """
@@ -67,11 +74,39 @@ def index():
     return render_template("index.html", form={}, errors={})
 
 
+def _too_many_estimates(form: dict):
+    """The form again, filled in, with the wait: a 429 must not lose what was typed."""
+    limit = int(current_app.config["FORM_RATE_LIMIT"])
+    window = int(current_app.config["FORM_RATE_WINDOW"])
+    retry_after = check_rate(f"form:ip:{client_ip()}", limit, window)
+    if retry_after is None:
+        return None
+    message = (
+        f"Trop d'estimations depuis votre connexion en peu de temps : réessayez dans "
+        f"{retry_after} secondes. Vos réponses sont conservées ci-dessous."
+    )
+    page = render_template("index.html", form=form, errors={}, notice=message)
+    return Response(page, status=429, headers={"Retry-After": str(retry_after)})
+
+
+def _similar(estimator, prop, limit: int):
+    return sales_queries.similar_sales(
+        estimator,
+        prop.latitude,
+        prop.longitude,
+        prop.property_type,
+        prop.living_area_m2,
+        limit=limit,
+    )
+
+
 @bp.post("/estimation")
-@limit_per_ip("form")
 def estimate():
     """Validate the form, locate the address, estimate; French errors beside each field."""
     form = _fields(FORM_FIELDS)
+    refused = _too_many_estimates(form)
+    if refused is not None:
+        return refused
     try:
         prop, location = parse_estimate_request(form, get_geocoder().geocode)
     except InvalidProperty as exc:
@@ -79,40 +114,51 @@ def estimate():
         return render_template("index.html", form=form, errors=errors), 422
     estimator = get_estimator()
     try:
-        result = estimator.estimate(prop, comparables=COMPARABLES_SHOWN)
+        result = estimator.estimate(prop, comparables=0)
     except OutsideCoverage as exc:
         departement = exc.departement or departement_of(_commune_of(location, estimator))
         title, text = french.outside_coverage(departement, estimator.departements, exc.reason)
         log.info("outside coverage: departement=%s code=%s", departement, exc.code)
+        links = (
+            french.alternatives(departement) if departement not in estimator.departements else []
+        )
         return render_template(
-            "outside.html", title=title, text=text, form=form, place=location, errors={}
+            "outside.html",
+            title=title,
+            text=text,
+            links=links,
+            form=form,
+            place=location,
+            errors={},
         ), 422
     code_commune = _commune_of(location, estimator)
-    history = estimator.market_history(code_commune, prop.property_type) if code_commune else []
-    data = estimator.departement_data(departement_of(code_commune))
-    view = result_view(result, location, history, prop, data_note=partial_data_note(data))
-    commune = next(
-        (
-            c.commune_name
-            for c in result.comparables
-            if c.code_commune == code_commune and c.commune_name
+    similar = _similar(estimator, prop, COMPARABLES_EXPORTED)
+    extras = Extras(
+        similar=similar.first(COMPARABLES_SHOWN),
+        history=estimator.market_history(code_commune, prop.property_type) if code_commune else [],
+        commune_recent=sales_queries.commune_recent(estimator, code_commune, prop.property_type),
+        commune_name=sales_queries.commune_name(estimator, code_commune),
+        population=sales_queries.commune_population(
+            estimator, (result.tranquillity or {}).get("code_commune_stats") or code_commune
         ),
-        None,
+        data_note=partial_data_note(estimator.departement_data(departement_of(code_commune))),
+        empty_fields=frozenset(f for f in OPTIONAL_FIELDS if not form.get(f, "").strip()),
     )
     export = {name: getattr(prop, name) for name in EXPORT_FIELDS}
     return render_template(
         "result.html",
-        r=view,
+        r=result_view(result, location, prop, extras),
         export=export,
-        commune=commune,
-        comparables_exported=COMPARABLES_EXPORTED,
+        commune=extras.commune_name,
+        commune_code=code_commune,
+        comparables_exported=len(similar.sales),
     )
 
 
 @bp.post("/estimation/comparables.csv")
 @limit_per_ip("form")
 def comparables_export():
-    """The comparable sales of an estimate as a CSV download."""
+    """The similar sales of an estimate as a CSV for French spreadsheets."""
     try:
         prop, _ = parse_estimate_request(_fields(EXPORT_FIELDS), get_geocoder().geocode)
     except InvalidProperty as exc:
@@ -124,15 +170,9 @@ def comparables_export():
                 for f, m in french.field_errors(exc.errors).items()
             ),
         )
-    estimator = get_estimator()
-    try:
-        result = estimator.estimate(prop, comparables=COMPARABLES_EXPORTED)
-    except OutsideCoverage:
-        return error_response(422, "Pas d'estimation possible à cet endroit.")
-    # A byte-order mark lets spreadsheet software read the accents as UTF-8.
-    body = "\ufeff" + comparables_csv(result.comparables)
+    similar = _similar(get_estimator(), prop, COMPARABLES_EXPORTED)
     return Response(
-        body,
+        comparables_csv(similar),
         mimetype="text/csv",
         headers={
             "Content-Disposition": 'attachment; filename="ventes-comparables.csv"',
@@ -154,6 +194,12 @@ def suggestions():
             ]
         }
     )
+
+
+@bp.get("/methodologie")
+def methodology():
+    """How the estimates are made and how accurate they are, from the champion's evaluation."""
+    return render_template("methodology.html", view=methodology_view(get_estimator().metadata))
 
 
 @bp.get("/robots.txt")

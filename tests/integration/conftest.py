@@ -1,6 +1,8 @@
-"""Fixtures of the API tests on the real small model."""
+"""Fixtures of the integration tests on the real small model: the API's and the site's."""
 
 from __future__ import annotations
+
+import secrets
 
 import pytest
 
@@ -26,3 +28,20 @@ def place(app):
     with app.app_context():
         covered = get_estimator().departements
     return next(PLACES[d] for d in PLACES if d in covered)
+
+
+@pytest.fixture()
+def web_client(app):
+    """A test client with an address of its own: the site's per-IP limits count per test."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    return client
+
+
+@pytest.fixture()
+def estimator(app):
+    """The champion estimator the app serves."""
+    from app.model_store import get_estimator
+
+    with app.test_request_context():
+        return get_estimator()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import secrets
 
 import pytest
 
 from app.geocoding import get_geocoder
 from app.labels.contributions import contribution_label
-from app.model_store import get_estimator
 from app.requests import parse_estimate_request
 from app.web.french import euros
+from model import sales_queries
 from tests.integration.web_page import Page
 
 PARIS_ADDRESS = "12 rue de Rivoli 75004 Paris"
@@ -26,11 +25,8 @@ APARTMENT = {
 
 
 @pytest.fixture()
-def client(app):
-    """A test client with an address of its own: the form's per-IP limit counts per test."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
-    return client
+def client(web_client):
+    return web_client
 
 
 @pytest.fixture()
@@ -40,12 +36,6 @@ def token(client) -> str:
 
 def post_form(client, token, **fields):
     return client.post("/estimation", data={"csrf_token": token, **fields})
-
-
-@pytest.fixture()
-def estimator(app):
-    with app.test_request_context():
-        return get_estimator()
 
 
 def test_home_page_is_a_french_form_with_labelled_fields(client):
@@ -142,14 +132,28 @@ def test_result_page_for_a_paris_address(app, client, token, estimator, caplog):
     assert str(expected.data_until.year) in page.text
     assert location.code_commune.startswith("751")
 
-    rows = page.html.count("<tr data-lat=")
-    assert rows == len(expected.comparables) > 0
+    similar = sales_queries.similar_sales(
+        estimator, prop.latitude, prop.longitude, "apartment", 62.0, limit=10
+    )
+    assert page.html.count("<tr data-number=") == len(similar.sales) > 0
+    for sale in similar.sales:
+        assert euros(sale.price).replace("\u202f", " ") in page.text
     assert page.find("div", id="map") is not None
     assert page.find("table", id="comparables-table") is not None
     assert "Ce qui fait le prix" in page.text
-    top = max(expected.contributions, key=lambda c: abs(c.euros))
+    top = max(
+        (c for c in expected.contributions if c.feature != "land"), key=lambda c: abs(c.euros)
+    )
     assert contribution_label(top).replace("\u202f", " ") in page.text
-    assert "Tranquillité du quartier" in page.text
+    # No land line for an apartment; the neighbourhood's lines under "Quartier".
+    assert page.find("li", class_="contribution-heading") is not None
+    assert not [li for li in page.find_all("li") if li.get("data-feature") == "land"]
+    assert "Valeurs de Shapley".lower() not in page.text.lower()
+    assert "index local" not in page.text
+    # Paris's figures are city-wide: not called the neighbourhood's.
+    assert "Tranquillité : chiffres de toute la ville de Paris" in page.text
+    assert "Tranquillité du quartier" not in page.text
+    assert page.find("a", href="/methodologie#fourchette") is not None
     assert page.find("svg", class_="chart") is not None or "Données non disponibles" in page.text
     for citation in ("DVF (DGFiP / Etalab)", "SSMSI", "OpenStreetMap contributors"):
         assert citation in page.text
@@ -166,17 +170,25 @@ def test_comparables_csv_export(client, token, estimator, app):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["X-Robots-Tag"].startswith("noindex")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows
-    assert {"date", "price", "price_per_m2", "distance_m", "living_area_m2"} <= set(rows[0])
+    assert {"Date de vente", "Prix de vente (€)", "Surface habitable (m²)"} <= set(rows[0])
     with app.test_request_context():
         prop, _ = parse_estimate_request(
             {k: v for k, v in fields.items() if k != "csrf_token"}, get_geocoder().geocode
         )
-    expected = estimator.estimate(prop, comparables=50).comparables
+    expected = sales_queries.similar_sales(
+        estimator, prop.latitude, prop.longitude, "apartment", 62.0, limit=50
+    ).sales
     assert len(rows) == len(expected)
-    assert [float(r["price"]) for r in rows] == pytest.approx([c.price for c in expected])
-    assert all(float(r["price_per_m2"]) > 0 for r in rows)
+    assert [float(r["Prix de vente (€)"]) for r in rows] == pytest.approx(
+        [round(c.price) for c in expected]
+    )
+    # The button said how many.
+    button = "Télécharger la vente" if len(rows) == 1 else f"Télécharger les {len(rows)} ventes"
+    assert button in page.text
 
 
 def test_csv_export_requires_the_csrf_token(client):
@@ -202,6 +214,12 @@ def test_outside_coverage_is_explained_without_a_price(client, token, address, w
     assert words in page.text
     assert "Fourchette" not in page.text
     assert page.find("form", action="/estimation") is not None  # try another address
+    # Somewhere else to look: the notaires for Alsace-Moselle, the DVF app elsewhere.
+    links = {a.get("href", "") for a in page.find_all("a")}
+    if words == "Alsace-Moselle":
+        assert any("notaires.fr" in href for href in links)
+    elif words == "pas encore couvert":
+        assert any("app.dvf.etalab.gouv.fr" in href for href in links)
 
 
 def test_address_suggestions(client, token):
@@ -228,7 +246,8 @@ def test_address_suggestions_are_rate_limited_per_ip(app, client, token):
 def test_robots_txt_keeps_dvf_pages_out_of_search_engines(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200
-    assert "Disallow: /estimation" in response.get_data(as_text=True)
+    for path in ("/estimation", "/ventes", "/communes"):
+        assert f"Disallow: {path}" in response.get_data(as_text=True)
 
 
 def test_page_weight_without_tiles_is_under_300_kb(client, token):
@@ -251,9 +270,15 @@ def test_the_form_is_rate_limited_per_ip_in_french(app, client, token):
     ]
     assert statuses[:limit] == [422] * limit
     assert statuses[-1] == 429
-    response = post_form(client, token, address="", **APARTMENT)
+    response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
-    assert "Trop de demandes" in Page(response.get_data(as_text=True)).text
+    page = Page(response.get_data(as_text=True))
+    assert "Trop d'estimations" in page.text
+    # What was typed is kept.
+    assert page.find("input", name="address")["value"] == PARIS_ADDRESS
+    assert page.find("input", name="living_area_m2")["value"] == "62"
+    assert page.find("input", name="property_type", value="apartment").get("checked") == ""
 
 
 def test_unknown_page_is_a_french_error_page(client):
@@ -279,3 +304,45 @@ def test_every_post_of_the_site_requires_the_csrf_token(app, client, token):
         # The header the form's script sends is as good as the hidden field.
         response = client.post(path, data={"q": "ri", **APARTMENT}, headers={"X-CSRF-Token": token})
         assert "Le formulaire a expiré" not in response.get_data(as_text=True), path
+
+
+def test_only_a_postcode_gives_a_commune_level_figure_with_low_confidence(client, token, estimator):
+    response = post_form(client, token, address="75011", **APARTMENT)
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    assert "Ordre de grandeur pour la commune" in page.text
+    assert "Confiance faible" in page.text and "Fourchette à 80" not in page.text
+    recent = sales_queries.commune_recent(estimator, "75111", "apartment")
+    assert euros(recent.median_price_per_m2 * 62, 1000).replace("\u202f", " ") in page.text
+    assert "Emplacement exact" not in page.text and "Point de départ" not in page.text
+
+
+def test_methodology_page_is_written_from_the_champions_evaluation(client, estimator):
+    response = client.get("/methodologie")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    model = estimator.metadata["evaluation"]["results"]["model"]
+    for cell in model["by_departement_type"]:
+        mdape = f"{100 * cell['mdape']:.1f}".replace(".", ",")
+        assert f"{mdape} %" in page.text
+    assert estimator.version in page.text
+    assert "l'étage" in page.text and "DPE" in page.text
+    assert page.find("p", id="ablation") is not None
+    assert page.find("section", id="fourchette") is not None
+
+
+def test_map_tiles_come_from_the_configured_provider(app_for, model_home):
+    app = app_for(model_home)
+    app.config["MAP_TILES_URL"] = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    app.config["MAP_TILES_ATTRIBUTION"] = "© Exemple, © OpenStreetMap contributors"
+    client = app.test_client()
+    token = Page(client.get("/").get_data(as_text=True)).csrf_token()
+    response = post_form(client, token, address=PARIS_ADDRESS, **APARTMENT)
+    assert (
+        "img-src 'self' data: https://*.tiles.example.org"
+        in response.headers["Content-Security-Policy"]
+    )
+    assert "tile.openstreetmap.org" not in response.headers["Content-Security-Policy"]
+    map_box = Page(response.get_data(as_text=True)).find("div", id="map")
+    assert map_box["data-tiles-url"] == app.config["MAP_TILES_URL"]
+    assert "OpenStreetMap contributors" in map_box["data-tiles-attribution"]

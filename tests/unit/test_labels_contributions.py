@@ -41,7 +41,7 @@ def _label(group: str, **facts) -> str:
         ("outbuildings", "Dépendances (cave, parking, garage) : 2"),
         ("type", "Type de bien : appartement"),
         ("new_build", "Logement ancien (pas une vente sur plan)"),
-        ("location", "Emplacement précis"),
+        ("location", "Emplacement exact dans la commune"),
         (
             "neighbourhood",
             f"Prix des 15 ventes voisines les plus proches : 10{NB}433 €/m² (médiane, au prix "
@@ -50,7 +50,7 @@ def _label(group: str, **facts) -> str:
         ("building", "Ventes antérieures sur la même parcelle (immeuble) : 4"),
         ("repeat", "Vente précédente de ce logement : 03/2019"),
         ("commune", "Commune : Paris 3e Arrondissement"),
-        ("tranquillity", "Délinquance enregistrée dans la commune et caméras alentour"),
+        ("tranquillity", "Repères de tranquillité (délinquance enregistrée, caméras)"),
     ],
 )
 def test_each_group_is_worded_from_its_numbers(group, expected):
@@ -62,6 +62,7 @@ def test_each_group_is_worded_from_its_numbers(group, expected):
     [
         ("rooms", {"rooms": None}, "Nombre de pièces"),
         ("land", {"land_area_m2": 0.0}, "Sans terrain"),
+        ("outbuildings", {"outbuildings": 0}, "Sans dépendance (cave, parking, garage)"),
         ("type", {"property_type": "house"}, "Type de bien : maison"),
         (
             "neighbourhood",

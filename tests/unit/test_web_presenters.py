@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import namedtuple
 from datetime import date
 
 from app.web import french
 from app.web.chart import build_chart, nice_step
-from app.web.result import comparables_csv, explanation, tranquillity_panel
+from app.web.tranquillity import tranquillity_panel
 from model.property import FieldError, InvalidProperty, Property
 
 NB = "\u202f"
-Contribution = namedtuple("Contribution", "feature label euros")
-Comparable = namedtuple(
-    "Comparable",
-    "mutation_id date property_type living_area_m2 rooms land_area_m2 price "
-    "price_per_m2 distance_m latitude longitude street code_commune commune_name",
-)
 
 
 def test_french_numbers_and_amounts():
@@ -73,24 +64,6 @@ def test_every_departement_missing_from_dvf_is_explained_as_such():
         assert title.startswith("Pas d'estimation"), departement
 
 
-def test_explanation_lists_the_largest_contributions_then_the_rest():
-    contributions = [
-        Contribution(f"f{i}", f"Facteur {i}", e)
-        for i, e in enumerate([100, -5000, 42000, 800, -300, 12000, 50])
-    ]
-    shown = explanation(contributions, baseline=250_000, value=299_650)
-    assert [line["label"] for line in shown["lines"]] == [
-        "Facteur 2",
-        "Facteur 5",
-        "Facteur 1",
-        "Facteur 3",
-        "Facteur 4",
-    ]
-    assert shown["lines"][1]["direction"] == "up" and shown["lines"][2]["direction"] == "down"
-    assert shown["others"] == f"+200{NB}€" and shown["others_count"] == 2
-    assert "diminue l'estimation de 5" in shown["lines"][2]["sentence"]
-
-
 def test_chart_geometry_follows_the_data():
     history = [
         {"quarter": f"2023-Q{q}", "median_price_per_m2": p, "sales": n}
@@ -107,44 +80,6 @@ def test_chart_geometry_follows_the_data():
     assert nice_step(7300) == 2000
 
 
-def test_comparables_csv_round_trips():
-    sale = Comparable(
-        "2023-123",
-        date(2023, 5, 17),
-        "apartment",
-        62.0,
-        3,
-        0.0,
-        520_000.0,
-        8387.1,
-        41.6,
-        48.8556,
-        2.3599,
-        "12 RUE DE RIVOLI",
-        "75104",
-        "Paris 4e Arrondissement",
-    )
-    rows = list(csv.DictReader(io.StringIO(comparables_csv([sale]))))
-    assert rows == [
-        {
-            "date": "2023-05-17",
-            "property_type": "apartment",
-            "living_area_m2": "62",
-            "rooms": "3",
-            "land_area_m2": "0",
-            "price": "520000",
-            "price_per_m2": "8387",
-            "distance_m": "42",
-            "street": "12 RUE DE RIVOLI",
-            "code_commune": "75104",
-            "commune_name": "Paris 4e Arrondissement",
-            "latitude": "48.855600",
-            "longitude": "2.359900",
-            "mutation_id": "2023-123",
-        }
-    ]
-
-
 def test_tranquillity_panel_says_unknown_rather_than_zero():
     summary = {
         "incidents": {
@@ -157,13 +92,14 @@ def test_tranquillity_panel_says_unknown_rather_than_zero():
                 "departement_rate": 4.6,
                 "trend_5y_pct": -21.0,
                 "percentile": 88,
+                "history": {"2018": 8.9, "2023": 7.04},
             },
             "damage": {"label": "Destructions", "unit": "pour 1000 habitants", "rate": None},
         },
         "cameras": {"covered": False, "within_250m": None},
         "sources": [{"name": "SSMSI", "years": [2016, 2024]}],
     }
-    panel = tranquillity_panel(summary)
+    panel = tranquillity_panel(summary, population=80_000)
     burglary, damage = panel["groups"]
     assert burglary["rate"] == "7,0" and burglary["year"] == 2023
     assert burglary["comparison"] == "supérieur à la moyenne du département"
