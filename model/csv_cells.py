@@ -16,3 +16,16 @@ def safe_text(value: object) -> str:
     """`value` as text, with an apostrophe before a character a spreadsheet would run."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def safe_cell(value: object) -> object:
+    """A cell echoed from someone's file: numbers (and text that reads as one, "-3") as
+    they are, other text through `safe_text`."""
+    if value is None or isinstance(value, int | float):
+        return value
+    text = str(value)
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return safe_text(text)
+    return text

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from model.csv_cells import safe_cell
 from model.property import InvalidProperty, Property
 from training.errors import PipelineError
 
@@ -148,9 +149,10 @@ def run_predict(estimator, source: Path, target: Path) -> dict[str, int]:
         try:
             with open(staging, "w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out, dialect)
-                writer.writerow(header + list(OUTPUT_COLUMNS))
+                writer.writerow([safe_cell(name) for name in header + list(OUTPUT_COLUMNS)])
                 for row in predict_rows(estimator, header, reader):
-                    writer.writerow(row)
+                    # Someone's file, read back in a spreadsheet: no cell runs as a formula.
+                    writer.writerow([safe_cell(cell) for cell in row])
                     counts["rows"] += 1
                     counts["estimated" if row[-6] else "errors"] += 1
             os.replace(staging, target)

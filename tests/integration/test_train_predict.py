@@ -120,3 +120,16 @@ def test_missing_columns_are_refused(model_home, runner, tmp_path):
     result, target = _run(model_home, runner, tmp_path, [["1", "2"]], header=["ref", "latitude"])
     assert result.exit_code != 0 and "missing column" in result.output
     assert not target.exists()
+
+
+def test_no_cell_of_the_output_runs_as_a_formula(model_home, runner, tmp_path):
+    formula = [*ROWS[0][:-1], '=HYPERLINK("http://evil","clic")']
+    negative = [*ROWS[0][:5], "-3", *ROWS[0][6:]]
+    result, target = _run(model_home, runner, tmp_path, [formula, negative])
+    assert result.exit_code == 0, result.output
+    with open(target, newline="", encoding="utf-8") as handle:
+        out = list(csv.DictReader(handle))
+    assert out[0]["note"] == "'" + formula[-1]
+    assert out[0]["estimate"] and not out[0]["error"]
+    # Numbers stay numbers, negative ones included (a range error, not a formula).
+    assert out[1]["surface_terrain"] == "-3"
