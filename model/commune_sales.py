@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 
 from model.comparables import PROPERTY_TYPES
+from model.mapped import TextColumn
 from model.sales import Comparable
 from model.sales_queries import recent_since
 
@@ -35,12 +36,15 @@ class Spread:
 class CommuneIndex:
     """Rows of the bundle's sales per commune code, latest first."""
 
-    def __init__(self, codes: np.ndarray, dates: np.ndarray):
-        codes = codes.astype(str)
-        # By commune, then latest first (lexsort: the last key sorts first).
-        order = np.lexsort((-dates.astype("int64"), codes))
+    def __init__(self, codes, dates: np.ndarray):
+        names, keys = _commune_keys(codes)
+        # By commune, then latest first (lexsort: the last key sorts first); sales without
+        # a commune code (key -1) are left out.
+        order = np.lexsort((-dates.astype("int64"), keys))
+        order = order[keys[order] >= 0]
         self._rows = order
-        self._codes, self._starts = np.unique(codes[order], return_index=True)
+        found, self._starts = np.unique(keys[order], return_index=True)
+        self._codes = names[found]
         self._ends = np.append(self._starts[1:], len(order))
 
     def rows(self, code: str) -> np.ndarray:
@@ -53,6 +57,25 @@ class CommuneIndex:
     @property
     def codes(self) -> np.ndarray:
         return self._codes
+
+
+def _commune_keys(codes) -> tuple[np.ndarray, np.ndarray]:
+    """Commune codes in sorted order (str) and each sale's position among them (-1: none).
+
+    A memory-mapped column (`model.mapped.TextColumn`) is read through its dictionary codes:
+    no worker copies the codes of every sale as Python strings."""
+    if isinstance(codes, TextColumn) and codes.codes is not None:
+        values = np.array(
+            ["" if v is None else v for v in codes.values.to_pylist()], dtype=object
+        ).astype(str)
+        raw = codes.codes
+    else:
+        values, raw = np.unique(np.asarray(codes, dtype=object).astype(str), return_inverse=True)
+    order = np.argsort(values, kind="stable")
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
+    keys = np.where(raw >= 0, rank[np.maximum(raw, 0)], -1) if len(rank) else raw.astype("int64")
+    return values[order], keys
 
 
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -73,3 +73,18 @@ def test_the_commune_index_gives_each_communes_rows_latest_first():
     index = CommuneIndex(codes, days)
     assert index.rows("59350").tolist() == [2, 0, 3]
     assert index.rows("75104").tolist() == [1] and index.rows("13055").tolist() == []
+
+
+def test_the_commune_index_reads_a_mapped_column_as_an_object_array():
+    from model.commune_sales import CommuneIndex
+    from model.mapped import TextColumn
+
+    codes = ["75104", None, "59350", "75104", "59350"]
+    dates = np.array(["2024-01-05", "2024-02-01", "2023-03-01", "2024-06-01", "2024-01-01"],
+                     dtype="datetime64[D]")  # fmt: skip
+    for column in (TextColumn.of(codes), np.array(codes, dtype=object)):
+        index = CommuneIndex(column, dates)
+        assert index.rows("75104").tolist() == [3, 0]  # latest first
+        assert index.rows("59350").tolist() == [4, 2]
+        assert index.rows("28085").tolist() == []
+    assert list(CommuneIndex(TextColumn.of(codes), dates).codes) == ["59350", "75104"]
