@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from model import bundle as bundle_format
+from model import integrity
 from model.estimator import Estimator
 from model.mapped import is_mapped
 from model.property import Property
@@ -34,7 +35,16 @@ def built_estimator(bundle_dir, tmp_path_factory):
     """The same bundle without its `serving/` folder, as older bundles are."""
     copy = tmp_path_factory.mktemp("older") / bundle_dir.name
     shutil.copytree(bundle_dir, copy, ignore=shutil.ignore_patterns(bundle_format.SERVING_TABLE))
-    return Estimator.load(copy)
+    return Estimator.load(resealed(copy))
+
+
+def resealed(folder):
+    """A bundle edited on purpose, its checksums recorded again (as its training would)."""
+    path = folder / bundle_format.METADATA_FILE
+    meta = json.loads(path.read_text())
+    meta[integrity.CHECKSUMS_KEY] = integrity.checksums(folder)
+    path.write_text(json.dumps(meta))
+    return folder
 
 
 def _homes(estimator: Estimator, n: int) -> list[Property]:
@@ -106,7 +116,7 @@ def test_serving_tables_of_another_layout_are_built_from_the_sales(
     shutil.copytree(bundle_dir, copy)
     meta = copy / bundle_format.SERVING_TABLE / "columns.json"
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "layout": 99}))
-    estimator = Estimator.load(copy)
+    estimator = Estimator.load(resealed(copy))
     assert "serving tables not usable" in caplog.text
     assert not is_mapped(estimator.history.pool.xyz)
     homes = _homes(built_estimator, 10)
