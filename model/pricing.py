@@ -108,8 +108,14 @@ def confidence(ratio: float, distances: np.ndarray) -> str:
     """The confidence in a price ("high", "medium" or "low"), from its range's width
     (high / low) and how far its K_CLOSE-th neighbour is (metres)."""
     close = distances[min(feats.K_CLOSE, len(distances)) - 1]
-    if ratio <= HIGH_MAX_RATIO and close <= HIGH_MAX_METRES:
-        return "high"
-    if ratio > LOW_MIN_RATIO or not np.isfinite(close) or close > LOW_MIN_METRES:
-        return "low"
-    return "medium"
+    return str(confidence_levels([ratio], [close])[0])
+
+
+def confidence_levels(ratio, close_metres) -> np.ndarray:
+    """`confidence` of many prices at once (the backtest measures how often each holds)."""
+    ratio = np.asarray(ratio, dtype="float64")
+    close = np.asarray(close_metres, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        high = (ratio <= HIGH_MAX_RATIO) & (close <= HIGH_MAX_METRES)
+        low = (ratio > LOW_MIN_RATIO) | ~np.isfinite(close) | (close > LOW_MIN_METRES)
+    return np.where(high, "high", np.where(low, "low", "medium"))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from model import features as feats
 from model.market import month_number
+from model.pricing import confidence_levels
 from model.ranges import RangeTable
 from training import evaluate as ev
 from training.calibration import (
@@ -146,7 +147,12 @@ def run_backtest(
     )
     spread = features.column("knn_rel_spread")[test]
     add_range(test_frame, ranges, spread)
+    # The level serving would show: the range's width, the K_CLOSE-th neighbour's distance.
+    levels = confidence_levels(
+        test_frame["high"] / test_frame["low"], np.expm1(features.column("knn_dist_close")[test])
+    )
     results = {"model": ev.evaluate(test_frame)}
+    results["model"]["by_confidence"] = ev.by_confidence(test_frame, levels)
     flagged = flagged_test_frame(prep, split, model_b, ranges)
     if flagged is not None:
         log(f"model B on the {len(flagged)} flagged test sales too")

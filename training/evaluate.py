@@ -101,6 +101,11 @@ def evaluate(test: pd.DataFrame) -> dict:
     }
 
 
+def by_confidence(test: pd.DataFrame, levels) -> list[dict]:
+    """Statistics per confidence level shown with each estimate: how often its range holds."""
+    return breakdown(test.assign(confidence=np.asarray(levels)), "confidence").to_dict("records")
+
+
 # --- report -------------------------------------------------------------------------------
 
 TARGETS = {
@@ -287,6 +292,14 @@ def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
         table(results["model"]["by_price_decile"], ["decile"]),
         "",
     ]
+    if results["model"].get("by_confidence"):
+        lines += [
+            "## Modèle, par niveau de confiance affiché (couverture : part des ventes dans la "
+            "fourchette)",
+            "",
+            table(results["model"]["by_confidence"], ["confidence"]),
+            "",
+        ]
     for name in results:
         if name == "model":
             continue

@@ -35,8 +35,9 @@ def test_every_variant_in_the_reports_order(backtest):
         "attributes_lightgbm",
         "commune_median",
     ]
-    for result in backtest.results.values():
-        assert set(result) == {"overall", "by_departement_type", "by_price_decile"}
+    for name, result in backtest.results.items():
+        extra = {"by_confidence"} if name == "model" else set()
+        assert set(result) == {"overall", "by_departement_type", "by_price_decile", *extra}
     # Baselines have no range; the model and its variants have A's.
     assert backtest.results["commune_median"]["overall"]["coverage"] is None
     assert 0.5 < backtest.results["model_frozen_history"]["overall"]["coverage"] < 1.0
@@ -62,3 +63,15 @@ def test_the_bundle_records_this_backtest(backtest, model_home):
     assert recorded["test_period"] == backtest.test_period == ["2024-01-01", "2024-12-31"]
     assert recorded["results"] == entry["results"]
     assert meta["ranges"]["cell"] == backtest.final_ranges.to_dict()["cell"]
+
+
+def test_each_confidence_level_is_measured_and_the_levels_are_ordered(backtest):
+    levels = {row["confidence"]: row for row in backtest.results["model"]["by_confidence"]}
+    assert set(levels) <= {"high", "medium", "low"} and len(levels) >= 2
+    assert (
+        sum(row["sales"] for row in levels.values())
+        == (backtest.results["model"]["overall"]["sales"])
+    )
+    # A higher level is a narrower range: its median error is no larger than a lower one's.
+    ordered = [levels[k]["mdape"] for k in ("high", "medium", "low") if k in levels]
+    assert ordered == sorted(ordered)

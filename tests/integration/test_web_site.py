@@ -329,6 +329,11 @@ def test_methodology_page_is_written_from_the_champions_evaluation(client, estim
     assert "l'étage" in page.text and "DPE" in page.text
     assert page.find("p", id="ablation") is not None
     assert page.find("section", id="fourchette") is not None
+    # How often the range held at each confidence level, as training measured it.
+    assert page.find("p", id="confidence-unmeasured") is None
+    for level in model["by_confidence"]:
+        coverage = f"{100 * level['coverage']:.0f}".replace(".", ",")
+        assert f"prix dans la fourchette {coverage}" in page.text.replace("\u202f", " ")
 
 
 def test_map_tiles_come_from_the_configured_provider(app_for, model_home):
