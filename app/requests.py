@@ -103,7 +103,7 @@ class EstimateRequest(PropertyRequest):
         True,
         description="Include contributions in € (exact SHAP values of the model). False "
         "skips computing them: the answer's `explanation` then has no contributions and "
-        "its baseline is the value.",
+        "its baseline is the value (to the euro).",
     )
 
 
