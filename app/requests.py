@@ -4,9 +4,11 @@ Owner: API engineer. Interface (used by the site too):
 
     parse_estimate_request(data, geocode, *, allowed_fields=None, today=None, typed=False)
         -> tuple[Property, Location]
+    parse_single_estimate(data, geocode, *, today=None) -> tuple[Property, Location, bool]
     parse_batch_request(data) -> BatchRequest
 
-`PropertyRequest` is the body of POST /estimates and the site's form: the fields of
+`PropertyRequest` is a batch item and the site's form; `EstimateRequest` (the body of
+POST /estimates) adds `explain` (default true). Both hold the fields of
 `model.property.HomeFields` and a place given either as `address` (geocoded with
 `geocode(address) -> Location | None`) or as `latitude` + `longitude` (when both are given,
 the coordinates win: a form that picked a suggestion sends both). `typed` (the API) checks
@@ -94,7 +96,19 @@ class PropertyRequest(PlaceFields, HomeFields):
     )
 
 
+class EstimateRequest(PropertyRequest):
+    """The body of POST /estimates: a home, its place, and whether to explain its price."""
+
+    explain: bool = Field(
+        True,
+        description="Include contributions in € (exact SHAP values of the model). False "
+        "skips computing them: the answer's `explanation` then has no contributions and "
+        "its baseline is the value (to the euro).",
+    )
+
+
 ESTIMATE_FIELDS = tuple(PropertyRequest.model_fields)
+SINGLE_ESTIMATE_FIELDS = tuple(EstimateRequest.model_fields)
 PLACE_FIELDS = tuple(PlaceFields.model_fields)
 
 
@@ -133,6 +147,16 @@ def parse_batch_request(data: Any) -> BatchRequest:
     return validate(BatchRequest, data, strict=True)
 
 
+def parse_single_estimate(
+    data: Any, geocode: Geocode, *, today: date | None = None
+) -> tuple[Property, Location, bool]:
+    """The body of POST /estimates, strictly: the home, its place, and `explain`."""
+    request, prop, location = _parse(
+        EstimateRequest, data, geocode, SINGLE_ESTIMATE_FIELDS, today, typed=True
+    )
+    return prop, location, request.explain
+
+
 def parse_estimate_request(
     data: Any,
     geocode: Geocode,
@@ -142,13 +166,25 @@ def parse_estimate_request(
     typed: bool = False,
 ) -> tuple[Property, Location]:
     """Validate a property and locate it; raise `InvalidProperty` listing every bad field."""
+    _, prop, location = _parse(PropertyRequest, data, geocode, allowed_fields, today, typed)
+    return prop, location
+
+
+def _parse(
+    model: type[PropertyRequest],
+    data: Any,
+    geocode: Geocode,
+    allowed_fields: Collection[str] | None,
+    today: date | None,
+    typed: bool,
+) -> tuple[PropertyRequest, Property, Location]:
     if not isinstance(data, Mapping):
         raise InvalidProperty([FieldError("body", "type", "must be an object of named fields")])
     given, omitted = _given(data, allowed_fields, typed)
     context = {**(JSON_VALUES if typed else FRENCH_TEXT), "today": today}
     request, errors = None, []
     try:
-        request = validate(PropertyRequest, given, strict=typed, context=context)
+        request = validate(model, given, strict=typed, context=context)
     except InvalidProperty as exc:
         errors, omitted = exc.errors, exc.total - len(exc.errors) + omitted
     bad = {e.field for e in errors}
@@ -164,7 +200,7 @@ def parse_estimate_request(
     if errors:
         raise InvalidProperty(errors, omitted)
     prop = Property.of(request, location.latitude, location.longitude, location.code_commune, today)
-    return prop, location
+    return request, prop, location
 
 
 def _given(

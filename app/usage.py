@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Integer, func, insert, select
@@ -43,6 +43,10 @@ class UsageRecord:
     item_count: int = 1
 
 
+# One flat row per record (dataclasses.asdict deep-copies every value: slower).
+_COLUMNS = tuple(f.name for f in fields(UsageRecord))
+
+
 class UsageLog:
     """A per-process buffer of usage records, flushed every second and at exit."""
 
@@ -67,7 +71,7 @@ class UsageLog:
         """Queue one record (never blocks on the database)."""
         self._ensure_writer()
         with self._lock:
-            self._buffer.append(asdict(record))
+            self._buffer.append({name: getattr(record, name) for name in _COLUMNS})
             if len(self._buffer) > MAX_BUFFER:
                 del self._buffer[: len(self._buffer) - MAX_BUFFER]
                 log.error("usage log buffer full: oldest records dropped")

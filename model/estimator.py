@@ -131,9 +131,10 @@ class Estimator:
 
     # --- estimates ----------------------------------------------------------------------
 
-    def estimate(self, prop: Property, *, comparables: int = 10) -> Estimate:
-        """The price of one home; raises `OutsideCoverage`."""
-        result = self._estimate([prop], explain=True, comparables=comparables, summary=True)[0]
+    def estimate(self, prop: Property, *, comparables: int = 10, explain: bool = True) -> Estimate:
+        """The price of one home; raises `OutsideCoverage`. Unexplained: no SHAP values
+        computed, no contributions (the baseline is the value)."""
+        result = self._estimate([prop], explain=explain, comparables=comparables, summary=True)[0]
         if isinstance(result, OutsideCoverage):
             raise result
         return result

@@ -1,7 +1,10 @@
 """Domain objects to the API's answer models (`app.api.models`): pure functions.
 
 The estimator's values are trusted: they are converted to plain Python values here
-(whole euros, finite floats or None, dates) and checked once more by the models.
+(whole euros, finite floats or None, dates). The many small parts of an estimate
+(comparables, contributions, the echo) are built with `model_construct`: no second
+validation of values this module typed itself. The price (`Estimate`) and the other
+answers are validated by their models.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from model.property import Property
 
 def jsonable(value: Any) -> Any:
     """Plain JSON values: ISO dates, None for NaN and infinities, lists for tuples and sets."""
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)  # the common plain types first: this walks every summary
+    if value is None or kind is str or kind is bool or kind is int:
         return value
-    if isinstance(value, int):
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -78,7 +86,9 @@ def _text(value: Any) -> str | None:
 
 def model_ref(estimator) -> api.ModelRef:
     """Which model answered, and the date its data runs to."""
-    return api.ModelRef(version=str(estimator.version), data_until=_day(estimator.data_until))
+    return api.ModelRef.model_construct(
+        version=str(estimator.version), data_until=_day(estimator.data_until)
+    )
 
 
 def location_answer(location: Location) -> api.Location:
@@ -87,12 +97,19 @@ def location_answer(location: Location) -> api.Location:
 
 def property_answer(prop: Property) -> api.PropertyEcho:
     """The property as understood (its place is in `location`)."""
-    return api.PropertyEcho.model_validate(prop, from_attributes=True)
+    return api.PropertyEcho.model_construct(
+        property_type=prop.property_type,
+        living_area_m2=float(prop.living_area_m2),
+        rooms=int(prop.rooms),
+        land_area_m2=None if prop.land_area_m2 is None else float(prop.land_area_m2),
+        outbuildings=int(prop.outbuildings),
+        valuation_date=prop.valuation_date,
+    )
 
 
 def comparable_answer(comparable) -> api.Comparable:
     rooms = getattr(comparable, "rooms", None)
-    return api.Comparable(
+    return api.Comparable.model_construct(
         mutation_id=str(comparable.mutation_id),
         date=_day(comparable.date),
         property_type=comparable.property_type,
@@ -112,7 +129,7 @@ def comparable_answer(comparable) -> api.Comparable:
 
 def _contribution(c) -> api.Contribution:
     """One group of features and what it adds to the price."""
-    return api.Contribution(
+    return api.Contribution.model_construct(
         feature=c.feature, label=contribution_label(c), euros=euros(c.euros) or 0
     )
 
@@ -125,6 +142,7 @@ def _tranquillity(summary) -> dict | None:
 def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, Any]:
     """Everything about one estimate except which model made it: the fields of `EstimateParts`."""
     return {
+        # Validated: its few fields are the price itself (e.g. the month's pattern).
         "estimate": api.Estimate(
             value=euros(estimate.value),
             low=euros(estimate.low),
@@ -133,7 +151,7 @@ def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, An
             confidence=estimate.confidence,
             market_period=str(estimate.market_period),
         ),
-        "explanation": api.Explanation(
+        "explanation": api.Explanation.model_construct(
             baseline=euros(estimate.baseline) or 0,
             contributions=[_contribution(c) for c in (estimate.contributions or ())],
         ),
@@ -147,12 +165,14 @@ def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, An
 def estimate_answer(estimate, prop: Property, location: Location, estimator):
     """The answer to POST /estimates."""
     parts = estimate_parts(estimate, prop, location)
-    return api.EstimateResponse(**parts, model=model_ref(estimator))
+    return api.EstimateResponse.model_construct(**parts, model=model_ref(estimator))
 
 
 def batch_estimate(index: int, estimate, prop: Property, location: Location):
     """One estimated home of a batch."""
-    return api.BatchEstimate(index=index, status=200, **estimate_parts(estimate, prop, location))
+    return api.BatchEstimate.model_construct(
+        index=index, status=200, **estimate_parts(estimate, prop, location)
+    )
 
 
 def batch_failure(index: int, error: ErrorDetail) -> api.BatchFailure:

@@ -18,13 +18,13 @@ from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 from app.api import models
 from app.api.queries import ComparablesQuery, NeighbourhoodQuery
 from app.errors import Error
-from app.requests import BatchRequest, PropertyRequest
+from app.requests import BatchRequest, EstimateRequest, PropertyRequest
 
 API_VERSION = "1.0.0"
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 # Components: requests as they are validated, answers as they are serialised.
-REQUESTS = (PropertyRequest, BatchRequest)
+REQUESTS = (EstimateRequest, PropertyRequest, BatchRequest)
 ANSWERS = (
     Error,
     models.EstimateResponse,
@@ -176,7 +176,7 @@ def _estimate_paths() -> dict:
                     **BODY_ERRORS,
                     "422": _error("Outside the model's coverage; `code` and `message` say why."),
                 },
-                body="PropertyRequest",
+                body="EstimateRequest",
             )
         },
         "/estimates/batch": {

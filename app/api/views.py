@@ -17,7 +17,12 @@ from app.api.queries import PointQuery, parse_comparables_query, parse_neighbour
 from app.errors import json_answer
 from app.geocoding import Location, get_geocoder
 from app.model_store import ModelUnavailable, get_estimator
-from app.requests import ESTIMATE_FIELDS, parse_batch_request, parse_estimate_request
+from app.requests import (
+    ESTIMATE_FIELDS,
+    parse_batch_request,
+    parse_estimate_request,
+    parse_single_estimate,
+)
 from model.estimator import OutsideCoverage
 from model.property import FieldError, InvalidProperty
 
@@ -81,10 +86,11 @@ def _point_location(point: PointQuery) -> Location:
 
 @bp.post("/estimates")
 def create_estimate():
-    """One home: the estimate, its range, explanation, comparables and neighbourhood."""
-    prop, location = _parse_json_estimate(_json_body())
+    """One home: the estimate, its range, explanation (unless `explain` is false),
+    comparables and neighbourhood."""
+    prop, location, explain = parse_single_estimate(_json_body(), _geocode)
     estimator = _estimator()
-    estimate = estimator.estimate(prop)
+    estimate = estimator.estimate(prop, explain=explain)
     return json_answer(answers.estimate_answer(estimate, prop, location, estimator))
 
 

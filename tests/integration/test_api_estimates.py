@@ -40,6 +40,57 @@ def test_an_estimate_carries_range_explanation_comparables_and_model(client, key
     assert response.headers["X-Model-Version"] == model["version"]
 
 
+@pytest.fixture()
+def explained_calls(monkeypatch):
+    """The `explain` of every LightGBM pass the estimator makes (SHAP values or not)."""
+    from model.pricing import Pricer
+
+    calls, predict = [], Pricer.predict
+
+    def spy(self, batch, explain):
+        calls.append(explain)
+        return predict(self, batch, explain)
+
+    monkeypatch.setattr(Pricer, "predict", spy)
+    return calls
+
+
+def test_an_estimate_without_explanation_computes_no_shap_values(
+    client, key, place, explained_calls
+):
+    body = home(place)
+    explained = client.post("/api/v1/estimates", headers=bearer(key), json=body)
+    plain = client.post("/api/v1/estimates", headers=bearer(key), json={**body, "explain": False})
+    answer = assert_documented(plain, "/estimates", "post")
+    assert plain.status_code == 200, answer
+    assert explained_calls == [True, False]
+    assert answer["explanation"]["contributions"] == []
+    # The baseline is the price itself, to the euro (the value is rounded to 100 €).
+    assert abs(answer["explanation"]["baseline"] - answer["estimate"]["value"]) <= 50
+    # The same price, range, comparables and place as the explained answer: only SHAP goes.
+    full = explained.get_json()
+    assert full["explanation"]["contributions"]
+    for part in ("estimate", "comparables", "tranquillity", "location", "property", "model"):
+        assert answer[part] == full[part], part
+
+
+def test_explain_must_be_a_json_boolean_and_is_named_with_the_other_errors(client, key, place):
+    body = {**home(place), "explain": "false", "rooms": 0}
+    response = client.post("/api/v1/estimates", headers=bearer(key), json=body)
+    errors = assert_documented(response, "/estimates", "post")["error"]["fields"]
+    assert response.status_code == 400
+    assert {e["field"]: e["code"] for e in errors} == {"explain": "type", "rooms": "range"}
+    # In a batch, `explain` is the batch's: an item naming it is refused as unknown.
+    item = {**home(place), "explain": True}
+    batch = client.post("/api/v1/estimates/batch", headers=bearer(key), json={"properties": [item]})
+    failure = assert_documented(batch, "/estimates/batch", "post")["results"][0]
+    assert failure["error"]["fields"][0] == {
+        **failure["error"]["fields"][0],
+        "field": "explain",
+        "code": "unknown",
+    }
+
+
 def test_outside_coverage_is_a_422_with_a_reason(client, key):
     response = client.post("/api/v1/estimates", headers=bearer(key), json=home(STRASBOURG))
     body = assert_documented(response, "/estimates", "post")
@@ -71,6 +122,8 @@ def test_a_batch_answers_each_item_in_order(client, key, place):
     # The same home gets the same value alone or in a batch, explained or not.
     single = client.post("/api/v1/estimates", headers=bearer(key), json=good).get_json()
     assert body["results"][0]["estimate"]["value"] == single["estimate"]["value"]
+    # One row (LightGBM's single-row predictor) or many: the same SHAP values.
+    assert body["results"][0]["explanation"] == single["explanation"]
     fast = client.post(
         "/api/v1/estimates/batch", headers=bearer(key), json={"properties": [good]}
     ).get_json()["results"][0]

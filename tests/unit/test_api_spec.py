@@ -63,6 +63,12 @@ def test_request_schemas_name_the_fields_the_views_accept():
     schemas = spec.build_spec()["components"]["schemas"]
     assert set(schemas["PropertyRequest"]["properties"]) == set(ESTIMATE_FIELDS)
     assert schemas["PropertyRequest"]["additionalProperties"] is False
+    single = schemas["EstimateRequest"]
+    assert set(single["properties"]) == {*ESTIMATE_FIELDS, "explain"}
+    assert single["properties"]["explain"] == {**single["properties"]["explain"], "default": True}
+    assert single["additionalProperties"] is False and single["anyOf"]
+    body = spec.build_spec()["paths"]["/estimates"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/EstimateRequest")
     paths = spec.build_spec()["paths"]
     names = lambda op: {p["name"] for p in op["parameters"]}  # noqa: E731
     assert names(paths["/comparables"]["get"]) == set(COMPARABLES_PARAMETERS)
