@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -130,8 +129,9 @@ def serve(ctx: click.Context, port: int, gunicorn_args: tuple[str, ...]) -> None
     env = {**os.environ, "PORT": str(port)}
     if home:
         env["IMMOVAL_HOME"] = str(Path(home).resolve())
-    config = Path(__file__).with_name("gunicorn_conf.py")
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(config), *gunicorn_args, "app:create_app()"]
+    from app.gunicorn_command import gunicorn_argv
+
+    argv = gunicorn_argv(*gunicorn_args)
     # Replace this process: signals (TERM for graceful stop, HUP) go straight to gunicorn.
     os.execvpe(argv[0], argv, env)
 

@@ -39,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,10 +252,9 @@ def free_port() -> int:
 
 
 def start_server(home: Path, port: int, database_url: str, workers: int | None):
+    from app.gunicorn_command import start_local, wait_until_healthy
+
     env = {
-        **os.environ,
-        "IMMOVAL_HOME": str(home),
-        "PORT": str(port),
         "IMMOVAL_DATABASE_URL": database_url,
         "IMMOVAL_GEOCODER_URL": '""',
         "IMMOVAL_LOG_LEVEL": "warning",
@@ -265,32 +263,12 @@ def start_server(home: Path, port: int, database_url: str, workers: int | None):
     }
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "app" / "gunicorn_conf.py"),
-            "--access-logfile",
-            "/dev/null",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited: is there a champion model under --home?")
-    raise SystemExit("gunicorn did not answer within 120 s")
+    server = start_local(home, port, env, output=None)
+    try:
+        wait_until_healthy(server, port)
+    except RuntimeError as error:
+        raise SystemExit(f"{error}: is there a champion model under --home?") from None
+    return server
 
 
 def main() -> None:

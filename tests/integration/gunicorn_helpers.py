@@ -8,12 +8,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
+from app.gunicorn_command import start_local, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,9 +58,6 @@ def gunicorn(home: Path, log: Path | None = None, **env_extra: str):
     """Gunicorn as in the Procfile on a free loopback port; yields (process, API base URL)."""
     port = free_port()
     env = {
-        **os.environ,
-        "IMMOVAL_HOME": str(home),
-        "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "IMMOVAL_THREADS": "4",
         "IMMOVAL_GEOCODER_URL": '""',
@@ -71,42 +66,14 @@ def gunicorn(home: Path, log: Path | None = None, **env_extra: str):
         # Tests loading the server with one key's many threads: no per-key cap on threads,
         # unless the test is about it.
         "IMMOVAL_API_KEY_CONCURRENCY": "0",
+        "IMMOVAL_DATABASE_URL": None,  # the home's own database
         **env_extra,
     }
-    env.pop("IMMOVAL_DATABASE_URL", None)
-    procfile = (ROOT / "Procfile").read_text().split(":", 1)[1].split()
-    assert procfile[:3] == ["gunicorn", "-c", "app/gunicorn_conf.py"]
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            *procfile[1:3],
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_local(home, port, env, output)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if requests.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):  # still starting
-                pass
-            assert server.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
+        wait_until_healthy(server, port, timeout=90)
         yield server, base
     finally:
         if server.poll() is None:
