@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from model import integrity
@@ -35,6 +37,25 @@ def test_a_cut_changed_or_missing_file_is_named(tmp_path):
     ]
     with pytest.raises(integrity.CorruptBundle, match="model.txt: checksum differs"):
         integrity.verify(folder, meta)
+
+
+def test_a_file_changed_after_a_good_check_is_refused_at_the_next(tmp_path):
+    # Digests are remembered between checks: a change since must still be seen, whether
+    # it cuts the file, rewrites it in place with the same size, or replaces it.
+    folder, meta = _bundle(tmp_path)
+    model = folder / "model.txt"
+    integrity.verify(folder, meta)
+    stat = model.stat()
+    with open(model, "r+b") as handle:  # same size, in place
+        handle.write(b"TREE")
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert integrity.problems(folder, meta) == [
+        "model.txt: checksum differs (cut or changed after it was written)"
+    ]
+    replacement = folder / "model.new"
+    replacement.write_text("tree\n" * 100)
+    replacement.replace(model)  # the good content again, as a new file
+    assert integrity.problems(folder, meta) == []
 
 
 @pytest.mark.parametrize("meta", [{}, {"checksums": {}}, {"checksums": ["model.txt"]}, []])
