@@ -64,11 +64,8 @@ def _commune_keys(codes) -> tuple[np.ndarray, np.ndarray]:
 
     A memory-mapped column (`model.mapped.TextColumn`) is read through its dictionary codes:
     no worker copies the codes of every sale as Python strings."""
-    if isinstance(codes, TextColumn) and codes.codes is not None:
-        values = np.array(
-            ["" if v is None else v for v in codes.values.to_pylist()], dtype=object
-        ).astype(str)
-        raw = codes.codes
+    if isinstance(codes, TextColumn):
+        values, raw = codes.factorized()
     else:
         values, raw = np.unique(np.asarray(codes, dtype=object).astype(str), return_inverse=True)
     order = np.argsort(values, kind="stable")

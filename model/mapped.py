@@ -59,6 +59,19 @@ class TextColumn:
             return self._lookup[self.codes[rows]]
         return self.values.take(pa.array(rows)).to_numpy(zero_copy_only=False)
 
+    def factorized(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct values (str) and each row's position among them (-1: None), read from
+        the dictionary codes when the column has them: no Python string per row."""
+        if self.codes is None:
+            values = np.asarray(self)
+            present = np.array([v is not None for v in values], dtype=bool)
+            distinct, inverse = np.unique(values[present].astype(str), return_inverse=True)
+            codes = np.full(len(values), -1, dtype="int64")
+            codes[present] = inverse
+            return distinct, codes
+        distinct = ["" if v is None else v for v in self.values.to_pylist()]
+        return np.array(distinct, dtype=object).astype(str), self.codes
+
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         """Every value, as an object array (`np.asarray(column)`): a copy, for tests and
         small tables only."""

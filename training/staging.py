@@ -54,12 +54,6 @@ class Staging:
         pq.write_table(table, path, compression="zstd")
         return path
 
-    def spool_frame(self, name: str, frame: pd.DataFrame) -> Path:
-        """Keep `frame` on disk until the end of the run (read it back with pandas)."""
-        path = self.spool / f"{name}.parquet"
-        frame.to_parquet(path)
-        return path
-
     def commit(self) -> Path:
         """Move what was written into the real prepared/; the sales folder there."""
         staged, target = self.layout.prepared, self.target.prepared

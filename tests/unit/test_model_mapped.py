@@ -32,6 +32,15 @@ def test_text_reads_back_with_its_missing_values(tmp_path, distinct):
     assert (opened[rows] == "v5").tolist() == [v == "v5" for v in (values[i] for i in rows)]
 
 
+@pytest.mark.parametrize("distinct", [3, 2 * mapped.MAX_DICTIONARY])
+def test_text_factorizes_alike_with_or_without_a_dictionary(tmp_path, distinct):
+    values = [None if i % 7 == 0 else f"v{i % distinct}" for i in range(distinct * 2)]
+    opened = _round_trip(tmp_path, mapped.Columns({"t": mapped.TextColumn.of(values)}))["t"]
+    names, codes = opened.factorized()
+    assert sorted(set(names.tolist()) - {""}) == sorted({v for v in values if v is not None})
+    assert [None if c < 0 else names[c] for c in codes] == values
+
+
 def test_numbers_and_dates_are_mapped_read_only(tmp_path):
     days = np.array(["2024-01-02", "2023-05-06"], dtype="datetime64[D]")
     opened = _round_trip(
