@@ -77,14 +77,16 @@ def fit_on_cluster(
 
 
 def _scattered(client, values: np.ndarray, rows: int):
-    """A dask array of `values` in blocks of `rows`, each block sent to a worker once."""
+    """A dask array of `values` in blocks of `rows`, each block sent to a worker once.
+
+    Block by block: the client holds one contiguous copy of a block at a time, never a
+    second copy of the whole (a view of the memory-mapped matrix, for most boosters)."""
     import dask.array as da
 
-    blocks = [np.ascontiguousarray(values[i : i + rows]) for i in range(0, len(values), rows)]
-    futures = client.scatter(blocks, hash=False)
-    return da.concatenate(
-        [
-            da.from_delayed(future, shape=block.shape, dtype=block.dtype)
-            for future, block in zip(futures, blocks, strict=True)
-        ]
-    )
+    parts = []
+    for start in range(0, len(values), rows):
+        block = np.ascontiguousarray(values[start : start + rows])
+        future = client.scatter(block, hash=False)
+        parts.append(da.from_delayed(future, shape=block.shape, dtype=block.dtype))
+        del block
+    return da.concatenate(parts)
