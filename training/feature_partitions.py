@@ -31,21 +31,7 @@ from model.market import MarketIndex
 # intermediate arrays of `features.compute` (≈ 0.4 GB for 100,000 subjects).
 CHUNK_ROWS = 100_000
 # Columns `features.compute` and `History.build` read (the tq_* columns are added).
-INPUT_COLUMNS = (
-    "date",
-    "property_type",
-    "living_area_m2",
-    "rooms",
-    "land_area_m2",
-    "outbuildings",
-    "is_vefa",
-    "latitude",
-    "longitude",
-    "departement",
-    "code_commune",
-    "parcel_id",
-    "price_per_m2",
-)
+INPUT_COLUMNS = tuple(dict.fromkeys(feats.SUBJECT_INPUTS + feats.HISTORY_INPUTS))
 _CELL_BASE = 1 << 20  # cell indices per axis stay within ±2^19 for any radius ≥ 25 m
 
 

@@ -5,31 +5,24 @@ from __future__ import annotations
 import pandas as pd
 
 from model import bundle as bundle_format
+from model import features as feats
 from model.market import MarketIndex
 from model.prebuilt import serving_columns
 
-# The columns of the comparables and of the features' history at serving.
-HISTORY_COLUMNS = (
+# What a comparable shows besides, and the commune statistics' own code.
+COMPARABLE_COLUMNS = (
     "mutation_id",
-    "date",
-    "property_type",
-    "living_area_m2",
-    "rooms",
-    "land_area_m2",
     "outbuildings",
     "price",
-    "price_per_m2",
-    "latitude",
-    "longitude",
     "address_number",
     "street",
     "postcode",
     "code_commune",
     "commune_name",
     "code_commune_stats",
-    "departement",
-    "parcel_id",
 )
+# The columns of the comparables and of the features' history at serving.
+HISTORY_COLUMNS = tuple(dict.fromkeys(feats.HISTORY_INPUTS + COMPARABLE_COLUMNS))
 
 
 def bundle_tables(sales: pd.DataFrame, market: MarketIndex) -> dict:

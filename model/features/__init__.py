@@ -19,6 +19,7 @@ from model.features.names import (
     COMMUNE,
     DISTANCE_SOFTENING_M,
     FEATURE_GROUPS,
+    HISTORY_INPUTS,
     K_CLOSE,
     K_MID,
     K_NEIGHBOURS,
@@ -26,6 +27,7 @@ from model.features.names import (
     NEIGHBOURHOOD,
     RECENCY_DAYS,
     REPEAT,
+    SUBJECT_INPUTS,
     feature_names,
 )
 
@@ -40,6 +42,7 @@ __all__ = [
     "DISTANCE_SOFTENING_M",
     "FEATURE_GROUPS",
     "FeatureBatch",
+    "HISTORY_INPUTS",
     "History",
     "K_CLOSE",
     "K_MID",
@@ -48,6 +51,7 @@ __all__ = [
     "NEIGHBOURHOOD",
     "RECENCY_DAYS",
     "REPEAT",
+    "SUBJECT_INPUTS",
     "compute",
     "feature_names",
     "home_key",

@@ -19,6 +19,35 @@ DISTANCE_SOFTENING_M = 50.0
 # Neighbours of a similar surface count more (scale of the log surface ratio).
 AREA_SIMILARITY = 0.35
 
+# What `compute` reads of the homes it describes, and what `History.build` reads of the
+# past sales: the columns training keeps per partition and a bundle's sales table holds.
+SUBJECT_INPUTS = (
+    "date",
+    "property_type",
+    "living_area_m2",
+    "rooms",
+    "land_area_m2",
+    "outbuildings",
+    "is_vefa",
+    "latitude",
+    "longitude",
+    "departement",
+    "code_commune",
+    "parcel_id",
+)
+HISTORY_INPUTS = (
+    "date",
+    "property_type",
+    "living_area_m2",
+    "rooms",
+    "land_area_m2",
+    "latitude",
+    "longitude",
+    "departement",
+    "parcel_id",
+    "price_per_m2",
+)
+
 ATTRIBUTES = (
     "is_house",
     "living_area_m2",
