@@ -20,6 +20,7 @@ PIPELINE_COMMANDS = {
     "train": "training.commands.train:train",
     "models": "training.commands.models:models",
     "promote": "training.commands.models:promote",
+    "refresh": "training.commands.refresh:refresh",
     "predict": "training.commands.predict:predict",
 }
 

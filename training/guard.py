@@ -12,7 +12,7 @@ to get a comparison. Rules, on the figures of the same sales:
   `COVERAGE_TOLERANCE`;
 - no département × type cell of at least `MIN_CELL_SALES` sales with an MdAPE more than
   `CELL_MDAPE_TOLERANCE` above the champion's. Cells worse by more than
-  `CELL_SHOWN_TOLERANCE` are named whatever their size.
+  `CELL_SHOWN_TOLERANCE` are said to be worse whatever their size.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Decision:
     sales: int | None = None
     period: list[str] | None = None
     rows: list[dict] = field(default_factory=list)  # metric, champion, challenger, ok, rule
-    worse_cells: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)  # département × type, MdAPE of each
     reasons: list[str] = field(default_factory=list)  # why refused (empty when passed)
 
     @property
@@ -51,7 +51,8 @@ class Decision:
         """One line: the verdict and its main reason."""
         if self.passed:
             return f"promote: {self.basis}" + (f", {self.sales} sales" if self.sales else "")
-        return "refuse: " + "; ".join(self.reasons)
+        more = f" (and {len(self.reasons) - 1} more)" if len(self.reasons) > 1 else ""
+        return f"refuse: {self.reasons[0]}{more}"
 
     def explain(self) -> str:
         """The comparison table, the cells that got worse and the verdict, for people."""
@@ -71,13 +72,16 @@ class Decision:
                     f"{_pct(row['challenger']):>10} {change:>+6.2f} pt  {row['rule']} "
                     f"{'ok' if row['ok'] else 'FAILED'}"
                 )
-        for cell in self.worse_cells:
+        for cell in self.cells:
+            mark = "refuses" if cell["refuses"] else "worse" if cell["worse"] else "ok"
             lines.append(
-                f"  worse: {cell['departement']} {TYPES.get(cell['property_type'], '?')} MdAPE "
-                f"{_pct(cell['champion'])} → {_pct(cell['challenger'])} "
-                f"({cell['sales']} sales{', refuses' if cell['refuses'] else ''})"
+                f"  MdAPE of {cell['departement']} {TYPES.get(cell['property_type'], '?'):<10} "
+                f"{_pct(cell['champion']):>9} {_pct(cell['challenger']):>10} "
+                f"{100 * (cell['challenger'] - cell['champion']):>+6.2f} pt  "
+                f"{cell['sales']} sales: {mark}"
             )
-        lines.append(f"decision: {self.summary}")
+        verdict = "promote" if self.passed else "refuse"
+        lines.append(f"decision: {verdict}" + "".join(f"\n  - {r}" for r in self.reasons))
         return "\n".join(lines)
 
 
@@ -151,8 +155,8 @@ def _judge(champion: Mapping, challenger: Mapping, decision: Decision) -> Decisi
         )
         if not passed:
             decision.reasons.append(f"{label} {_pct(n)} against the champion's {_pct(c)} ({rule})")
-    decision.worse_cells = worse_cells(champion, challenger)
-    for cell in decision.worse_cells:
+    decision.cells = compare_cells(champion, challenger)
+    for cell in decision.cells:
         if cell["refuses"]:
             decision.reasons.append(
                 f"MdAPE of {cell['departement']} {TYPES.get(cell['property_type'], '?')} "
@@ -163,8 +167,9 @@ def _judge(champion: Mapping, challenger: Mapping, decision: Decision) -> Decisi
     return decision
 
 
-def worse_cells(champion: Mapping, challenger: Mapping) -> list[dict]:
-    """The département × type cells whose MdAPE rose by more than `CELL_SHOWN_TOLERANCE`."""
+def compare_cells(champion: Mapping, challenger: Mapping) -> list[dict]:
+    """Each département × type cell's MdAPE in both; `worse` when it rose by more than
+    `CELL_SHOWN_TOLERANCE`, `refuses` when by more than the rule allows."""
 
     def cells(evaluation):
         rows = evaluation.get("by_departement_type") or []
@@ -175,12 +180,13 @@ def worse_cells(champion: Mapping, challenger: Mapping) -> list[dict]:
     out = []
     for key in sorted(old.keys() & new.keys()):
         c, n = old[key].get("mdape"), new[key].get("mdape")
-        if c is None or n is None or n <= c + CELL_SHOWN_TOLERANCE:
+        if c is None or n is None:
             continue
         sales = int(min(old[key].get("sales") or 0, new[key].get("sales") or 0))
         refuses = sales >= MIN_CELL_SALES and n > c + CELL_MDAPE_TOLERANCE
         out.append({"departement": key[0], "property_type": key[1], "champion": c,
-                    "challenger": n, "sales": sales, "refuses": refuses})  # fmt: skip
+                    "challenger": n, "sales": sales, "worse": n > c + CELL_SHOWN_TOLERANCE,
+                    "refuses": refuses})  # fmt: skip
     return out
 
 
@@ -189,7 +195,7 @@ def check(candidate: Mapping, champion: Mapping | None) -> Decision:
     `guard` of `model.registry.promote`."""
     decision = decide(candidate, champion)
     if not decision.passed:
-        raise PromotionRefused(decision.summary.removeprefix("refuse: "), decision=decision)
+        raise PromotionRefused("; ".join(decision.reasons), decision=decision)
     return decision
 
 

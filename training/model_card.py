@@ -7,9 +7,7 @@ methodology page shows it (`app.web.methodology`). French: the site shows it to 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
 
 from model.geography import departement_label
 from training.evaluate import fmt
@@ -32,20 +30,6 @@ GAPS = {
     "no_parcels": "aucun identifiant de parcelle (pas d'historique de la parcelle)",
 }
 TYPES = {"apartment": "appartements", "house": "maisons"}
-
-
-def sources(raw_dir: Path) -> list[dict]:
-    """The fetched files and their vintages, from `raw/manifest.json` (empty if absent)."""
-    try:
-        files = json.loads((Path(raw_dir) / "manifest.json").read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    keys = ("group", "title", "period", "fetched_at", "sha256")
-    return [
-        {"path": path, **{k: entry.get(k) for k in keys}}
-        for path, entry in sorted(files.items())
-        if isinstance(entry, Mapping)
-    ]
 
 
 def _row(cells) -> str:

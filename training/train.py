@@ -34,7 +34,7 @@ from model.market import MarketIndex
 from model.property import PROPERTY_TYPES
 from model.settings import Layout
 from training import evaluate as ev
-from training import model_card, settings
+from training import model_card, release, settings
 from training.backtest import Backtest, make_split, run_backtest
 from training.champion import against_champion
 from training.cleaning import MARKET_NATURES
@@ -338,7 +338,8 @@ def write_version(
     metadata = build_metadata(
         layout, now, prep, coverage, evaluation, backtest.final_ranges, fitting.params()
     )
-    metadata["sources"] = model_card.sources(layout.raw)
+    metadata["sources"] = release.sources(layout.raw)
+    metadata["cleaning"] = release.cleaning_counts(layout.prepared)
     if comparison is not None:
         metadata["champion_comparison"] = jsonable(comparison)
     files = report_files(version, evaluation, backtest)
