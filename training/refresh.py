@@ -127,7 +127,9 @@ class State:
         """Start a run, or resume the interrupted one; True when resuming."""
         resuming = bool(self.data.get("run")) and not self.data.get("finished") and not restart
         if not resuming:
-            self.data.update(run=now(), finished=None, exit=None)
+            # To the microsecond: two runs of the same second are two runs.
+            run = datetime.now(UTC).isoformat(timespec="microseconds")
+            self.data.update(run=run, finished=None, exit=None)
         self.data["resumed"] = now() if resuming else None
         self.save()
         return resuming

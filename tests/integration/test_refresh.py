@@ -19,13 +19,12 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from model import registry
 from model.integrity import CorruptBundle, verify
 from model.settings import layout
-from tests.integration.api_helpers import bearer, create_key
-from tests.integration.gunicorn_helpers import gunicorn, home_body
+from tests.integration.api_helpers import create_key
+from tests.integration.gunicorn_helpers import estimates_until, gunicorn
 from training import refresh as core
 from training.champion import sales_digest
 from training.train import clean_sales, read_sales
@@ -104,18 +103,6 @@ def test_first_release_is_served_and_a_bad_challenger_is_refused_on_the_newest_s
     assert bad.stdout.splitlines()[-1] == f"refresh: exit {core.EXIT_REFUSED}"
 
 
-def _poll(base, key, stop, seen):
-    session = requests.Session()
-    body = home_body(CHARTRES, living_area_m2=60)
-    while not stop.is_set():
-        try:
-            r = session.post(f"{base}/estimates", json=body, headers=bearer(key), timeout=30)
-            seen.append((r.status_code, r.headers.get("X-Model-Version")))
-        except requests.RequestException as exc:
-            seen.append((0, repr(exc)))
-        time.sleep(0.02)
-
-
 def test_an_interrupted_refresh_resumes_and_the_site_switches_without_dropping(story, tmp_path):
     home, mirror, models = story["home"], story["mirror"], story["home"] / "models"
     old = registry.read_champion(models)
@@ -131,7 +118,6 @@ def test_an_interrupted_refresh_resumes_and_the_site_switches_without_dropping(s
     while _state(home)["steps"].get("train", {}).get("status") != "running":
         assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
         time.sleep(0.05)
-    time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=10)
     assert registry.read_champion(models) == old
@@ -142,7 +128,7 @@ def test_an_interrupted_refresh_resumes_and_the_site_switches_without_dropping(s
     with gunicorn(home, tmp_path / "gunicorn.log") as (server, base):
         seen: list = []
         stop = threading.Event()
-        poller = threading.Thread(target=_poll, args=(base, key, stop, seen))
+        poller = threading.Thread(target=estimates_until, args=(base, key, [CHARTRES], stop, seen))
         poller.start()
         resumed = _run(home, mirror, "--n-estimators", "30")
         new = registry.read_champion(models)
