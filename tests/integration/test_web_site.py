@@ -334,6 +334,10 @@ def test_methodology_page_is_written_from_the_champions_evaluation(client, estim
     for level in model["by_confidence"]:
         coverage = f"{100 * level['coverage']:.0f}".replace(".", ",")
         assert f"prix dans la fourchette {coverage}" in page.text.replace("\u202f", " ")
+    # The bundle's model card, as its own section.
+    card = page.find("section", id="fiche")
+    assert card is not None and "Usage prévu" in card.text
+    assert estimator.metadata["training_window"][0] in card.text
 
 
 def test_map_tiles_come_from_the_configured_provider(app_for, model_home):
