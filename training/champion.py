@@ -96,7 +96,9 @@ def subjects_of(sales: pd.DataFrame) -> dict:
         subjects[name] = pd.array(sales[name], dtype="Float64").to_numpy("float64", np.nan)
     subjects["land_area_m2"] = np.nan_to_num(subjects["land_area_m2"])
     subjects["outbuildings"] = np.nan_to_num(subjects["outbuildings"])
-    subjects["is_vefa"] = sales["is_vefa"].fillna(False).to_numpy(dtype="float64")
+    # A bundle's own sales table (the report's drift) does not keep is_vefa: 0, as serving.
+    vefa = sales["is_vefa"].fillna(False) if "is_vefa" in sales else np.zeros(len(sales))
+    subjects["is_vefa"] = np.asarray(vefa, dtype="float64")
     parcel = sales["parcel_id"] if "parcel_id" in sales else pd.Series([None] * len(sales))
     subjects["parcel_id"] = parcel.astype(object).where(parcel.notna(), None).to_numpy()
     return subjects

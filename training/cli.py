@@ -21,6 +21,7 @@ PIPELINE_COMMANDS = {
     "models": "training.commands.models:models",
     "promote": "training.commands.models:promote",
     "refresh": "training.commands.refresh:refresh",
+    "report": "training.commands.report:report",
     "predict": "training.commands.predict:predict",
 }
 

@@ -32,6 +32,8 @@ from training.train import clean_sales, read_sales
 DVF = "geo-dvf/latest/csv/{year}/departements/28.csv.gz"
 CHARTRES = (48.4469, 1.4892)
 IMMOVAL = Path(sys.executable).with_name("immoval")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 
 
 def _refresh(home: Path, mirror: Path, *extra: str) -> list[str]:
@@ -57,7 +59,8 @@ def _state(home: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def story(shared_data, tmp_path_factory):
-    """The mirror with the first release, the home, and the first refresh's result."""
+    """The first release refreshed (served), then the second one with a one-tree
+    challenger (refused): the home, the mirror and both refreshes' results."""
     root = tmp_path_factory.mktemp("refresh")
     mirror, home = root / "mirror", root / "home"
     for year in (2021, 2022, 2023):
@@ -65,23 +68,22 @@ def story(shared_data, tmp_path_factory):
     for folder in ("ssmsi", "cameras", "communes"):
         (mirror / folder).symlink_to(shared_data / folder, target_is_directory=True)
     first = _run(home, mirror, "--n-estimators", "30")
-    return {"mirror": mirror, "home": home, "shared": shared_data, "first": first}
+    champion = registry.read_champion(home / "models")
+    _publish(mirror, shared_data, 2024)
+    bad = _run(home, mirror, "--n-estimators", "1")
+    return {"mirror": mirror, "home": home, "first": first, "bad": bad, "champion": champion}
 
 
 def test_first_release_is_served_and_a_bad_challenger_is_refused_on_the_newest_sales(story):
-    home, mirror, models = story["home"], story["mirror"], story["home"] / "models"
-    first = story["first"]
+    home, models = story["home"], story["home"] / "models"
+    first, bad, champion = story["first"], story["bad"], story["champion"]
     assert first.returncode == core.EXIT_OK, first.stdout + first.stderr
     # One line per step, and the run's status.
     assert [line.split(":")[0] for line in first.stdout.splitlines()] == [
         *(f"refresh {step}" for step in core.STEPS),
         "refresh",
     ]
-    champion = registry.read_champion(models)
     assert registry.read_metadata(models, champion)["data_until"].startswith("2023-12")
-
-    _publish(mirror, story["shared"], 2024)
-    bad = _run(home, mirror, "--n-estimators", "1")
     assert bad.returncode == core.EXIT_REFUSED, bad.stdout + bad.stderr
     assert registry.read_champion(models) == champion  # still served
     challenger = _state(home)["steps"]["train"]["outputs"]["version"]
@@ -101,6 +103,41 @@ def test_first_release_is_served_and_a_bad_challenger_is_refused_on_the_newest_s
     steps = [line.split(":")[0] for line in bad.stdout.splitlines() if line.startswith("refresh")]
     assert steps == [*(f"refresh {step}" for step in core.STEPS), "refresh"]
     assert bad.stdout.splitlines()[-1] == f"refresh: exit {core.EXIT_REFUSED}"
+
+
+def test_the_report_shows_both_releases_and_opens_in_chromium(story, runner, tmp_path):
+    from training.cli import main
+
+    home, models = story["home"], story["home"] / "models"
+    first, second = story["champion"], registry.list_versions(models)[-1]["version"]
+    output = tmp_path / "report.html"
+    result = runner.invoke(
+        main, ["--home", str(home), "report", second, "--against", first, "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    text = output.read_text()
+    assert first in text and second in text and "2023-12" in text and "2024-12" in text
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: the report was written but not opened")
+    from playwright.sync_api import sync_playwright
+
+    requested: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(output.as_uri())
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => [e.complete, e.naturalWidth, e.alt])"
+        )
+        headings = page.eval_on_selector_all("h2", "els => els.map(e => e.id)")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    # Self-contained: nothing fetched but the file and its embedded figures.
+    assert {url.split(":")[0] for url in requested} <= {"file", "data"}, requested
+    assert headings == ["volumes", "marche", "derive", "precision", "usage"]
+    # Volumes, market, drift, accuracy: each figure decoded, wide enough to read, described.
+    assert len(images) >= 4 and all(done and width >= 600 and alt for done, width, alt in images)
 
 
 def test_an_interrupted_refresh_resumes_and_the_site_switches_without_dropping(story, tmp_path):
