@@ -110,6 +110,7 @@ def test_the_report_shows_both_releases_and_opens_in_chromium(story, runner, tmp
 
     home, models = story["home"], story["home"] / "models"
     first, second = story["champion"], registry.list_versions(models)[-1]["version"]
+    _log_requests(home, [(200, 40.0)] * 6 + [(422, 12.0), (422, 11.0), (429, 1.0), (503, 900.0)])
     output = tmp_path / "report.html"
     result = runner.invoke(
         main, ["--home", str(home), "report", second, "--against", first, "--output", str(output)]
@@ -117,6 +118,9 @@ def test_the_report_shows_both_releases_and_opens_in_chromium(story, runner, tmp
     assert result.exit_code == 0, result.output
     text = output.read_text()
     assert first in text and second in text and "2023-12" in text and "2024-12" in text
+    # The usage log: outcomes counted from the statuses, latency percentiles.
+    assert "<td>répondu</td>\n      <td>6</td>" in text
+    assert "<td>refus : hors couverture</td>\n      <td>2</td>" in text
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: the report was written but not opened")
     from playwright.sync_api import sync_playwright
@@ -137,7 +141,24 @@ def test_the_report_shows_both_releases_and_opens_in_chromium(story, runner, tmp
     assert {url.split(":")[0] for url in requested} <= {"file", "data"}, requested
     assert headings == ["volumes", "marche", "derive", "precision", "usage"]
     # Volumes, market, drift, accuracy: each figure decoded, wide enough to read, described.
-    assert len(images) >= 4 and all(done and width >= 600 and alt for done, width, alt in images)
+    assert len(images) == 5 and all(done and width >= 600 and alt for done, width, alt in images)
+
+
+def _log_requests(home: Path, requests_made: list[tuple[int, float]]) -> None:
+    """Rows of the app's usage log, as the API writes them."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from app.db import database_url, make_engine, usage
+
+    engine = make_engine(database_url(home))
+    rows = [{"at": datetime.now(UTC), "key_id": None, "endpoint": "estimates", "method": "POST",
+             "status": status, "latency_ms": ms, "model_version": "v", "item_count": 1}
+            for status, ms in requests_made]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(usage), rows)
+    engine.dispose()
 
 
 def test_an_interrupted_refresh_resumes_and_the_site_switches_without_dropping(story, tmp_path):
