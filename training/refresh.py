@@ -200,7 +200,12 @@ def run_steps(
     outputs: dict = {}
     for step in steps:
         record = state.steps.get(step.name)
-        inputs = step.inputs(outputs, record)
+        try:
+            inputs = step.inputs(outputs, record)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unreadable file: the step fails
+            state.record(step.name, status="failed", error=f"{type(exc).__name__}: {exc}")
+            echo(f"refresh {step.name}: failed: its inputs cannot be read ({exc})")
+            return EXIT_FAILED
         if skippable(step, record, inputs, state.data["run"]):
             outputs.update(record.get("outputs") or {})
             echo(f"refresh {step.name}: skipped, inputs unchanged since {record['at']}: "

@@ -141,7 +141,11 @@ def accuracy(frame: pd.DataFrame) -> bytes:
 def usage(daily: pd.DataFrame) -> bytes:
     """Requests per day by outcome (index: days; columns: outcomes), stacked."""
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    daily.plot.bar(ax=ax, stacked=True, width=0.9)
+    # Answers green, refusals amber, errors red: the same colour whatever the column order.
+    tones = {"répondu": "#3a9a4f", "refus : hors couverture": "#d98c1f",
+             "limite atteinte": "#e8c547", "erreur serveur": "#c0392b"}  # fmt: skip
+    daily.plot.bar(ax=ax, stacked=True, width=0.9,
+                   color=[tones.get(c, OLD) for c in daily.columns])  # fmt: skip
     ax.set_xlabel("jour")
     ax.set_ylabel("requêtes")
     ax.set_title("Requêtes de l'API par jour et par issue")

@@ -74,6 +74,7 @@ def steps(pipeline: Pipeline, options: dict) -> list:
     from training.commands.fetch import run_fetch
     from training.commands.models import explain
     from training.commands.train import run_train
+    from training.evaluate import fmt
     from training.fetch.run import CURRENT, FETCHED, MISSING, SKIPPED
     from training.prepare import run_prepare
 
@@ -119,10 +120,8 @@ def steps(pipeline: Pipeline, options: dict) -> list:
         path = run_train(pipeline, **train_options)
         overall = registry.read_metadata(paths.models, path.name)["evaluation"]["results"]
         overall = overall["model"]["overall"]
-        summary = (
-            f"registered {path.name} (MdAPE {100 * overall['mdape']:.1f} %, "
-            f"PE10 {100 * overall['pe10']:.1f} %, coverage {100 * overall['coverage']:.1f} %)"
-        )
+        figures = ", ".join(f"{k} {fmt(k, overall.get(k))}" for k in ("mdape", "pe10", "coverage"))
+        summary = f"registered {path.name} ({figures})"
         return core.Outcome(summary, {"version": path.name, "against": against})
 
     def compare(outputs):
