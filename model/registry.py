@@ -25,7 +25,12 @@ MDAPE_TOLERANCE = 0.005
 
 
 class PromotionRefused(Exception):
-    """The candidate may not replace the champion (without --force)."""
+    """The candidate may not replace the champion (without --force); `decision`: what the
+    guard compared, when it says more than the message (`training.guard.Decision`)."""
+
+    def __init__(self, message: str, decision=None):
+        super().__init__(message)
+        self.decision = decision
 
 
 class BadVersion(LookupError):
@@ -158,28 +163,37 @@ def promote(
     version: str,
     force: bool = False,
     check: Callable[[Path, dict], None] = check_bundle,
+    guard: Callable[[dict, dict], object] = check_promotion,
 ) -> str | None:
     """Make `version` the champion; returns the previous champion.
 
     `BadVersion` for a name outside `models_dir` or an unreadable metadata.json;
-    `PromotionRefused` when clearly worse (unless `force`); `probe.BundleUnusable` when
-    the bundle fails `check` (whatever `force` says: it would not serve).
+    `PromotionRefused` when `guard(candidate, champion)` (their metadata) refuses, unless
+    `force` (its verdict is then recorded in the history: what was overridden);
+    `probe.BundleUnusable` when the bundle fails `check` (whatever `force` says: it would
+    not serve).
     """
     models_dir = Path(models_dir)
     path = version_dir(models_dir, version)
     candidate = read_metadata(models_dir, path.name)
     previous = read_champion(models_dir)
-    if not force and previous is not None and previous != path.name:
+    verdict = None
+    if previous is not None and previous != path.name:
         try:
             champion = read_metadata(models_dir, previous)
-        except BadVersion as exc:
-            raise PromotionRefused(
-                f"cannot compare with the champion: {exc}; use --force"
-            ) from None
-        check_promotion(candidate, champion)
+            guard(candidate, champion)
+            verdict = "passed"
+        except (BadVersion, PromotionRefused) as exc:
+            if not force:
+                if isinstance(exc, PromotionRefused):
+                    raise
+                message = f"cannot compare with the champion: {exc}; use --force"
+                raise PromotionRefused(message) from None
+            verdict = f"overridden by --force: {exc}"
     check(path, candidate)
     write_pointer(models_dir, path.name)
-    _record(models_dir, {"version": path.name, "previous": previous, "forced": force})
+    entry = {"version": path.name, "previous": previous, "forced": force, "guard": verdict}
+    _record(models_dir, entry)
     return previous
 
 

@@ -104,6 +104,8 @@ class Backtest:
     importance: pd.DataFrame
     # Model B's estimates and ranges of the clean test sales.
     test_frame: pd.DataFrame
+    # Model B itself: `training.champion` scores it beside the champion on the newest sales.
+    model_b: lgb.Booster | None = None
 
     @property
     def test_period(self) -> list[str]:
@@ -176,7 +178,7 @@ def run_backtest(
         {"feature": features.names, "gain": model_b.feature_importance("gain")}
     )
     final = final_ranges(test_frame, spread)
-    return Backtest(split, results, NOTES, ranges, final, importance, test_frame)
+    return Backtest(split, results, NOTES, ranges, final, importance, test_frame, model_b)
 
 
 def _area(prep: Prepared) -> np.ndarray:

@@ -20,6 +20,8 @@ PIPELINE_COMMANDS = {
     "train": "training.commands.train:train",
     "models": "training.commands.models:models",
     "promote": "training.commands.models:promote",
+    "refresh": "training.commands.refresh:refresh",
+    "report": "training.commands.report:report",
     "predict": "training.commands.predict:predict",
 }
 

@@ -34,14 +34,15 @@ from model.market import MarketIndex
 from model.property import PROPERTY_TYPES
 from model.settings import Layout
 from training import evaluate as ev
-from training import settings
+from training import model_card, release, settings
 from training.backtest import Backtest, make_split, run_backtest
+from training.champion import against_champion
 from training.cleaning import MARKET_NATURES
 from training.completeness import DepartementData, departement_data
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix, Runner, features_by_departement, run_here
 from training.history import bundle_tables
-from training.metadata import build_metadata, new_version
+from training.metadata import build_metadata, jsonable, new_version
 
 N_ESTIMATORS = settings.N_ESTIMATORS
 SEED = settings.SEED
@@ -290,10 +291,13 @@ def run_training(
         split = make_split(prep.sales["date"].max().date(), test_from, test_months)
         log(f"features of {len(prep.sales)} sales in {time.monotonic() - started:.0f} s")
         backtest = run_backtest(prep, split, fitting, log)
+        comparison = against_champion(layout.models, prep, backtest, log)
 
         log(f"final model on {len(prep.sales)} sales")
         final = fitting.fit(prep.features.matrix, prep.target, prep.features.names)
-        path = write_version(layout, final, prep, coverage, backtest, fitting, started)
+        path = write_version(
+            layout, final, prep, coverage, backtest, fitting, started, comparison=comparison
+        )
     if promote_first and registry.read_champion(layout.models) is None:
         registry.promote(layout.models, path.name)
         log(f"{path.name} promoted: it is the first model")
@@ -322,8 +326,10 @@ def write_version(
     backtest: Backtest,
     fitting: Fitting,
     started: float,
+    comparison: dict | None = None,
 ) -> Path:
-    """The new version's bundle: model, metadata, report, plots and tables."""
+    """The new version's bundle: model, metadata, report, plots, model card and tables
+    (`comparison`: the champion against this challenger, `training.champion`)."""
     layout.models.mkdir(parents=True, exist_ok=True)
     bundle_format.clean_staging(layout.models)
     now = datetime.now(UTC)
@@ -332,12 +338,17 @@ def write_version(
     metadata = build_metadata(
         layout, now, prep, coverage, evaluation, backtest.final_ranges, fitting.params()
     )
+    metadata["sources"] = release.sources(layout.raw)
+    metadata["cleaning"] = release.cleaning_counts(layout.prepared)
+    if comparison is not None:
+        metadata["champion_comparison"] = jsonable(comparison)
     files = report_files(version, evaluation, backtest)
     tables = {
         **bundle_tables(prep.sales, prep.market),
         "feature_importance.parquet": backtest.importance,
     }
     metadata["training_seconds"] = round(time.monotonic() - started, 1)
+    files[model_card.CARD_FILE] = model_card.render(version, metadata)
     return bundle_format.write_bundle(
         layout.models, version, final, metadata, tables, reference_dir=layout.reference, files=files
     )

@@ -16,6 +16,7 @@ from app.security import require_csrf
 from app.web import bp, french
 from app.web.comparables import comparables_csv
 from app.web.methodology import methodology_view
+from app.web.model_card import read_card
 from app.web.result import Extras, result_view
 from model import sales_queries
 from model.estimator import OutsideCoverage
@@ -199,7 +200,9 @@ def suggestions():
 @bp.get("/methodologie")
 def methodology():
     """How the estimates are made and how accurate they are, from the champion's evaluation."""
-    return render_template("methodology.html", view=methodology_view(get_estimator().metadata))
+    estimator = get_estimator()
+    view = methodology_view(estimator.metadata)
+    return render_template("methodology.html", view=view, card=read_card(estimator.path))
 
 
 @bp.get("/robots.txt")

@@ -83,6 +83,25 @@ def gunicorn(home: Path, log: Path | None = None, **env_extra: str):
             output.close()
 
 
+def estimates_until(base, key, places, stop, results) -> None:
+    """POST /estimates in a loop until `stop` is set: (status, model version) or (0, error)
+    appended to `results` for each request."""
+    session = requests.Session()
+    n = len(results)
+    body = home_body(places[n % len(places)], living_area_m2=40 + n % 30)
+    while not stop.is_set():
+        try:
+            r = session.post(
+                f"{base}/estimates",
+                json=body,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=60,
+            )
+            results.append((r.status_code, r.headers.get("X-Model-Version")))
+        except requests.RequestException as exc:
+            results.append((0, repr(exc)))
+
+
 def home_body(place, **extra) -> dict:
     return {
         "property_type": "apartment",

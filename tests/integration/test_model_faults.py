@@ -20,7 +20,13 @@ import requests
 from model import integrity, registry
 from model.probe import BundleUnusable
 from tests.integration.api_helpers import PLACES, bearer, create_key
-from tests.integration.gunicorn_helpers import copy_version, gunicorn, home_body, serving_home
+from tests.integration.gunicorn_helpers import (
+    copy_version,
+    estimates_until,
+    gunicorn,
+    home_body,
+    serving_home,
+)
 
 
 def _cut(folder, keep_sums=True):
@@ -59,18 +65,6 @@ def test_promote_refuses_a_cut_bundle_with_or_without_matching_sums(home, runner
     ).stat().st_size
 
 
-def _load(base, key, places, stop, results):
-    session = requests.Session()
-    n = len(results)
-    body = home_body(places[n % len(places)], living_area_m2=40 + n % 30)
-    while not stop.is_set():
-        try:
-            r = session.post(f"{base}/estimates", json=body, headers=bearer(key), timeout=60)
-            results.append((r.status_code, r.headers.get("X-Model-Version")))
-        except requests.RequestException as exc:
-            results.append((0, repr(exc)))
-
-
 def _refusals(text: str) -> list[tuple[str, str]]:
     """(worker pid, version still served) of each worker's refusal of the cut champion."""
     return re.findall(
@@ -92,7 +86,7 @@ def test_a_cut_champion_under_load_resets_nothing_and_the_old_model_serves(home,
         results: list[tuple[int, str | None]] = []
         stop = threading.Event()
         clients = [
-            threading.Thread(target=_load, args=(base, key, places, stop, results))
+            threading.Thread(target=estimates_until, args=(base, key, places, stop, results))
             for _ in range(6)
         ]
         for t in clients:

@@ -334,6 +334,10 @@ def test_methodology_page_is_written_from_the_champions_evaluation(client, estim
     for level in model["by_confidence"]:
         coverage = f"{100 * level['coverage']:.0f}".replace(".", ",")
         assert f"prix dans la fourchette {coverage}" in page.text.replace("\u202f", " ")
+    # The bundle's model card, as its own section.
+    assert page.find("section", id="fiche") is not None
+    assert "Usage prévu" in page.text and "Limites connues" in page.text
+    assert f"ventes du {estimator.metadata['training_window'][0]}" in page.text
 
 
 def test_map_tiles_come_from_the_configured_provider(app_for, model_home):

@@ -175,3 +175,24 @@ def test_fallbacks_are_the_versions_served_before_latest_first(tmp_path):
         ("v1", "v2"),
         ("v4", "v1"),
     ]
+
+
+def test_the_guard_is_injected_and_what_force_overrode_is_recorded(tmp_path):
+    _version(tmp_path, "v1", 0.12)
+    _version(tmp_path, "v2", 0.10)
+
+    def refuse(candidate, champion):
+        raise registry.PromotionRefused(f"{candidate['version']} is not {champion['version']}")
+
+    promote(tmp_path, "v1", guard=refuse)  # no champion: no guard
+    with pytest.raises(registry.PromotionRefused, match="v2 is not v1"):
+        promote(tmp_path, "v2", guard=refuse)
+    assert registry.read_champion(tmp_path) == "v1"
+    promote(tmp_path, "v2", force=True, guard=refuse)
+    history = [
+        json.loads(line) for line in (tmp_path / "promotions.jsonl").read_text().splitlines()
+    ]
+    assert [(h["version"], h["forced"], h["guard"]) for h in history] == [
+        ("v1", False, None),
+        ("v2", True, "overridden by --force: v2 is not v1"),
+    ]

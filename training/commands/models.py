@@ -44,13 +44,49 @@ def models(pipeline: Pipeline) -> None:
 def promote(pipeline: Pipeline, version: str, force: bool) -> None:
     """Serve VERSION: move the champion pointer (guarded against a worse model).
 
+    The guard compares VERSION with the champion on the same newest sales (the champion
+    as deployed, see `immoval train`) and prints what it compared and why it decides.
     The bundle must match its checksums and price two homes in a child process first,
-    with or without --force.
+    with or without --force (which is recorded in models/promotions.jsonl).
     """
-    from model import probe, registry
+    decision = run_promote(pipeline, version, force=force)
+    click.echo(decision)
 
+
+def explain(pipeline: Pipeline, version: str) -> tuple[str, bool]:
+    """The guard's table and verdict for VERSION against the champion, and whether it passes
+    (a champion whose metadata cannot be read: not comparable)."""
+    from model import registry
+    from training import guard
+
+    models = pipeline.layout.models
     try:
-        previous = registry.promote(pipeline.layout.models, version, force=force)
+        candidate = registry.read_metadata(models, version)
+    except registry.BadVersion as exc:
+        raise PipelineError(str(exc)) from exc
+    champion = registry.read_champion(models)
+    if champion is None or champion == candidate.get("version", version):
+        return ("guard: no champion yet" if champion is None else "guard: already served"), True
+    try:
+        old = registry.read_metadata(models, champion)
+    except registry.BadVersion as exc:
+        return f"guard: cannot compare with the champion: {exc}", False
+    decision = guard.decide(candidate, old, version, champion)
+    return decision.explain(), decision.passed
+
+
+def run_promote(pipeline: Pipeline, version: str, force: bool = False) -> str:
+    """Promote VERSION (guard explained on stdout); returns the line saying what is served.
+    `PipelineError` when refused or the bundle cannot serve."""
+    from model import probe, registry
+    from training import guard
+
+    explanation, passed = explain(pipeline, version)
+    click.echo(explanation)
+    if force and not passed:
+        click.echo(f"--force: promoting {version} although the guard refuses (recorded)")
+    try:
+        previous = registry.promote(pipeline.layout.models, version, force=force, guard=guard.check)
     except registry.BadVersion as exc:
         raise PipelineError(str(exc)) from exc
     except registry.PromotionRefused as exc:
@@ -58,4 +94,4 @@ def promote(pipeline: Pipeline, version: str, force: bool) -> None:
     except probe.BundleUnusable as exc:
         message = f"promotion of {version} refused, the bundle cannot serve: {exc}"
         raise PipelineError(message) from exc
-    click.echo(f"champion: {version} (was {previous or 'none'})")
+    return f"champion: {version} (was {previous or 'none'})"

@@ -97,4 +97,7 @@ def summarise(pipeline: Pipeline, path: Path) -> None:
         f"{ev.fmt('coverage', overall['coverage'])} (report: {path / 'evaluation.md'})"
     )
     if registry.read_champion(models) != path.name:
+        from training.commands.models import explain
+
+        click.echo(explain(pipeline, path.name)[0])
         click.echo(f"champion unchanged; to serve this version: immoval promote {path.name}")
