@@ -11,6 +11,8 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
+
 from app.gunicorn_command import start_local, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
