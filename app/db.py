@@ -71,6 +71,12 @@ usage = Table(
     Column("latency_ms", Float, nullable=False),
     Column("model_version", String(100), nullable=True),
     Column("item_count", Integer, nullable=False, default=1),  # properties in a batch
+    # Items refused and why, as `code=count;…` (`outside_coverage`, `invalid`, `deadline`,
+    # or the status's reason for a refused request); NULL: none.
+    Column("refusals", String(500), nullable=True),
+    # Estimates answered, and how many of them with a low confidence (NULL: none answered).
+    Column("estimates", Integer, nullable=True),
+    Column("low_confidence", Integer, nullable=True),
     Index("ix_usage_at", "at"),
 )
 
@@ -92,12 +98,34 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
     for attempt in range(3):
         try:
             metadata.create_all(engine)
+            add_missing_columns(engine)
             break
         except OperationalError:
             # Workers starting together race to create the tables: the loser retries.
             if attempt == 2:
                 raise
     return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the nullable columns a table of an older database lacks (create_all creates
+    only missing tables); the `table.column` names added."""
+    from sqlalchemy import inspect, text
+
+    added = []
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int) -> None:

@@ -13,8 +13,9 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Integer, func, insert, select
@@ -41,6 +42,51 @@ class UsageRecord:
     latency_ms: float
     model_version: str | None
     item_count: int = 1
+    refusals: str | None = None
+    estimates: int | None = None
+    low_confidence: int | None = None
+
+
+# Why a request was refused when nothing more precise was noted (`note_answer`).
+STATUS_REASONS = {
+    400: "invalid",
+    401: "no_valid_key",
+    403: "no_valid_key",
+    404: "not_found",
+    405: "method",
+    413: "too_large",
+    415: "not_json",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+@dataclass
+class Outcome:
+    """What a request's answer held besides its status, noted by the views."""
+
+    refusals: Counter = field(default_factory=Counter)
+    estimates: int = 0
+    low_confidence: int = 0
+
+    def note(self, refused: Iterable[str | None] = (), confidences: Iterable[str] = ()) -> None:
+        self.refusals.update(code or "invalid" for code in refused)
+        for level in confidences:
+            self.estimates += 1
+            self.low_confidence += level == "low"
+
+    def columns(self, status: int) -> dict:
+        """The usage row's `refusals`, `estimates` and `low_confidence`."""
+        refusals = self.refusals
+        if status >= 400 and not refusals:
+            refusals = Counter({STATUS_REASONS.get(status, str(status)): 1})
+        text = ";".join(f"{code}={n}" for code, n in sorted(refusals.items()))
+        answered = self.estimates or None
+        return {
+            "refusals": text[:500] or None,
+            "estimates": answered,
+            "low_confidence": self.low_confidence if answered else None,
+        }
 
 
 # One flat row per record (dataclasses.asdict deep-copies every value: slower).

@@ -120,9 +120,8 @@ def usage(home: Path, url: str | None = None, days: int = USAGE_DAYS):
             return None
         url = f"sqlite:///{path.resolve()}"
     since = datetime.now(UTC) - timedelta(days=days)
-    query = text(
-        "SELECT at, endpoint, status, latency_ms, model_version FROM usage WHERE at >= :since"
-    )
+    # SELECT *: a log written before `refusals` and the confidence counts still reads.
+    query = text("SELECT * FROM usage WHERE at >= :since")
     try:
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -132,7 +131,39 @@ def usage(home: Path, url: str | None = None, days: int = USAGE_DAYS):
         return None
     rows["at"] = pd.to_datetime(rows["at"], format="mixed")
     rows["outcome"] = [outcome(int(s)) for s in rows["status"]]
+    for column in ("refusals", "estimates", "low_confidence"):
+        if column not in rows:
+            rows[column] = None
     return rows
+
+
+def parse_refusals(text: str | None) -> dict[str, int]:
+    """A usage row's `refusals` (`code=count;…`, as the app writes it) as counts."""
+    counts: dict[str, int] = {}
+    for part in (text or "").split(";"):
+        code, _, n = part.partition("=")
+        if code and n.isdigit():
+            counts[code] = counts.get(code, 0) + int(n)
+    return counts
+
+
+def refusals_and_confidence(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
+    """Refused items (single requests and batch items) by reason, and the low-confidence
+    share of the estimates answered (None: the log predates those columns)."""
+    counts: dict[str, int] = {}
+    for text in rows["refusals"].dropna():
+        for code, n in parse_refusals(text).items():
+            counts[code] = counts.get(code, 0) + n
+    reasons = pd.DataFrame(
+        sorted(counts.items(), key=lambda item: -item[1]), columns=["raison", "refus"]
+    )
+    known = rows["estimates"].notna() | rows["refusals"].notna()
+    if not known.any():
+        return reasons, None
+    answered = int(pd.to_numeric(rows["estimates"], errors="coerce").fillna(0).sum())
+    low = int(pd.to_numeric(rows["low_confidence"], errors="coerce").fillna(0).sum())
+    share = low / answered if answered else None
+    return reasons, {"estimates": answered, "low_confidence": low, "share": share}
 
 
 def usage_tables(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -237,11 +268,29 @@ def _usage(home: Path) -> list[str]:
             "<p>Latence (ms) par point d'accès :</p>",
             _table(latency),
         ]
-    out.append(
-        "<p class=\"muted\">Le journal d'usage ne garde ni la raison détaillée d'un refus "
-        "(seul son statut 422) ni le niveau de confiance des réponses : la part d'estimations "
-        "peu sûres n'y est pas mesurable.</p>"
-    )
+    if rows is not None and not rows.empty:
+        out += _refusals(rows)
+    return out
+
+
+def _refusals(rows: pd.DataFrame) -> list[str]:
+    reasons, confidence = refusals_and_confidence(rows)
+    if confidence is None:
+        return [
+            "<p class=\"muted\">Ce journal a été écrit avant que chaque ligne garde la raison "
+            "de ses refus et la confiance de ses estimations : ni l'une ni l'autre n'y sont "
+            "mesurables.</p>"
+        ]
+    out = ["<p>Refus (requêtes et éléments de lots) par raison :</p>"]
+    out.append(_table(reasons) if not reasons.empty else "<p>Aucun refus.</p>")
+    if confidence["share"] is None:
+        out.append("<p>Aucune estimation répondue : pas de part de confiance faible.</p>")
+    else:
+        out.append(
+            f"<p>Estimations répondues : {confidence['estimates']}, dont "
+            f"{confidence['low_confidence']} de confiance faible "
+            f"({100 * confidence['share']:.1f} %).</p>"
+        )
     return out
 
 

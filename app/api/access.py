@@ -11,7 +11,7 @@ from app import db
 from app.apikeys import KeyCache, KeyStoreUnavailable
 from app.errors import error_response
 from app.ratelimit import InFlight, RateLimiter, get_limiter, prune, too_many_requests
-from app.usage import UsageLog, UsageRecord
+from app.usage import Outcome, UsageLog, UsageRecord
 
 RATE_WINDOWS_KEPT_SECONDS = 86_400  # windows older than a day are deleted hourly
 
@@ -105,6 +105,13 @@ def _unauthorized(message: str):
     return response, status
 
 
+def outcome() -> Outcome:
+    """The current request's outcome, noted by the views for its usage record."""
+    if "outcome" not in g:
+        g.outcome = Outcome()
+    return g.outcome
+
+
 def meter(response):
     """After each API request: rate headers, the model version, one usage record."""
     rate = g.get("rate")
@@ -127,6 +134,7 @@ def meter(response):
                 latency_ms=(time.perf_counter() - g.started) * 1000,
                 model_version=version,
                 item_count=g.get("items", 1),
+                **outcome().columns(response.status_code),
             )
         )
     return response

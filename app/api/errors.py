@@ -29,10 +29,14 @@ def late(seconds: float) -> ErrorDetail:
 def register(bp: Blueprint) -> None:
     """Answer each domain error with its status and body, whichever view raised it."""
 
+    from app.api.access import outcome
+
     @bp.errorhandler(InvalidProperty)
     def _invalid(exc: InvalidProperty):
+        outcome().note(refused=["invalid"])
         return json_answer(Error(error=invalid(exc)), 400)
 
     @bp.errorhandler(OutsideCoverage)
     def _outside(exc: OutsideCoverage):
+        outcome().note(refused=[exc.code])
         return json_answer(Error(error=outside(exc)), 422)

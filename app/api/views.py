@@ -13,6 +13,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from app import deadlines
 from app.api import access, answers, bp, errors, spec
+from app.api import models as api
 from app.api.queries import PointQuery, parse_comparables_query, parse_neighbourhood_query
 from app.errors import json_answer
 from app.geocoding import Location, get_geocoder
@@ -91,6 +92,7 @@ def create_estimate():
     prop, location, explain = parse_single_estimate(_json_body(), _geocode)
     estimator = _estimator()
     estimate = estimator.estimate(prop, explain=explain)
+    access.outcome().note(confidences=[estimate.confidence])
     return json_answer(answers.estimate_answer(estimate, prop, location, estimator))
 
 
@@ -132,6 +134,10 @@ def create_estimate_batch():
                 results[index] = answers.batch_estimate(index, estimate, prop, location)
     late = errors.late(deadline.seconds)
     results = [r or answers.batch_failure(i, late) for i, r in enumerate(results)]
+    access.outcome().note(
+        refused=[r.error.code for r in results if isinstance(r, api.BatchFailure)],
+        confidences=[r.estimate.confidence for r in results if isinstance(r, api.BatchEstimate)],
+    )
     return json_answer(answers.batch_answer(results, estimator))
 
 

@@ -207,3 +207,66 @@ def test_every_view_answers_outside_coverage_the_same_way(app, client, key, plac
         body["error"].keys() == single.get_json()["error"].keys() == {"status", "message", "code"}
     )
     assert body["error"]["code"] == "not_in_dvf"
+
+
+def _usage_rows_after(app, last_id: int) -> list:
+    app.extensions["immoval.usage"].flush()
+    with app.extensions["immoval.db"].engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "select status, item_count, refusals, estimates, low_confidence from usage "
+            "where id > ? order by id",
+            (last_id,),
+        ).all()
+
+
+def test_the_usage_log_keeps_refusals_by_reason_and_low_confidence(app, client, key, place):
+    # The data team's report counts refusals by reason and the share of low-confidence
+    # answers from these rows: they must say what each answer held.
+    app.extensions["immoval.usage"].flush()
+    with app.extensions["immoval.db"].engine.connect() as conn:
+        last = conn.exec_driver_sql("select coalesce(max(id), 0) from usage").scalar()
+    good, outside = home(place), home(STRASBOURG)
+    single = client.post("/api/v1/estimates", headers=bearer(key), json=good).get_json()
+    refused = client.post("/api/v1/estimates", headers=bearer(key), json=outside).get_json()
+    items = [good, outside, {**good, "rooms": "three"}, outside, {**good, "rooms": 1}]
+    batch = client.post(
+        "/api/v1/estimates/batch", headers=bearer(key), json={"properties": items}
+    ).get_json()
+    client.post("/api/v1/estimates", json=good)  # no key
+    rows = _usage_rows_after(app, last)
+
+    low = [single["estimate"]["confidence"] == "low"]
+    answered = [r["estimate"]["confidence"] for r in batch["results"] if r["status"] == 200]
+    assert len(answered) == 2
+    code = refused["error"]["code"]
+    assert rows == [
+        (200, 1, None, 1, int(low[0])),
+        (422, 1, f"{code}=1", None, None),
+        (200, 5, f"invalid=1;{code}=2", 2, answered.count("low")),
+        (401, 1, "no_valid_key=1", None, None),
+    ]
+
+
+def test_an_older_usage_table_gets_the_new_columns(tmp_path):
+    from sqlalchemy import create_engine
+
+    from app.db import add_missing_columns, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = create_engine(url)
+    with old.begin() as conn:  # the table as the first versions created it
+        conn.exec_driver_sql(
+            "create table usage (id integer primary key, at datetime not null, key_id integer, "
+            "endpoint varchar(100) not null, method varchar(10) not null, status integer not "
+            "null, latency_ms float not null, model_version varchar(100), item_count integer "
+            "not null)"
+        )
+        conn.exec_driver_sql(
+            "insert into usage values (1, '2026-01-01 00:00:00', null, 'e', 'POST', 200, 1, 'v', 1)"
+        )
+    old.dispose()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("select * from usage").mappings().one()
+    assert row["status"] == 200 and row["refusals"] is None and row["low_confidence"] is None
+    assert add_missing_columns(engine) == []  # once added, never again

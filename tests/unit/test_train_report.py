@@ -36,3 +36,33 @@ def test_psi_of_a_constant_feature_is_zero():
 )  # fmt: skip
 def test_each_status_has_its_outcome(status, said):
     assert outcome(status) == said
+
+
+def test_refusals_add_up_by_reason_and_low_confidence_is_a_share_of_the_answered():
+    import pandas as pd
+
+    from training.report import parse_refusals, refusals_and_confidence
+
+    assert parse_refusals("invalid=1;outside_coverage=2") == {"invalid": 1, "outside_coverage": 2}
+    assert parse_refusals(None) == {} and parse_refusals("garbage;=3;x=") == {}
+    rows = pd.DataFrame(
+        {
+            "refusals": [None, "outside_coverage=1", "invalid=1;outside_coverage=2", None],
+            "estimates": [1, None, 2, 4],
+            "low_confidence": [1, None, 0, 1],
+        }
+    )
+    reasons, confidence = refusals_and_confidence(rows)
+    assert reasons.values.tolist() == [["outside_coverage", 3], ["invalid", 1]]
+    assert confidence == {"estimates": 7, "low_confidence": 2, "share": 2 / 7}
+
+
+def test_a_log_without_the_outcome_columns_says_it_cannot_tell():
+    import pandas as pd
+
+    from training.report import refusals_and_confidence
+
+    rows = pd.DataFrame({"refusals": [None, None], "estimates": [None, None],
+                         "low_confidence": [None, None]})  # fmt: skip
+    reasons, confidence = refusals_and_confidence(rows)
+    assert reasons.empty and confidence is None
