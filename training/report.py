@@ -277,7 +277,7 @@ def _refusals(rows: pd.DataFrame) -> list[str]:
     reasons, confidence = refusals_and_confidence(rows)
     if confidence is None:
         return [
-            "<p class=\"muted\">Ce journal a été écrit avant que chaque ligne garde la raison "
+            '<p class="muted">Ce journal a été écrit avant que chaque ligne garde la raison '
             "de ses refus et la confiance de ses estimations : ni l'une ni l'autre n'y sont "
             "mesurables.</p>"
         ]
