@@ -258,7 +258,7 @@ def _ratio_by_decile(ax, results: Mapping) -> None:
     ax.set(
         xlabel="décile de prix de vente (ou d'estimation)",
         ylabel="ratio médian estimation / prix",
-        title="Ratio par décile de prix",
+        title="Ratio par décile de prix (et d'estimation)",
     )
     ax.legend()
 
