@@ -4,7 +4,8 @@
 histories, shared by every worker through the page cache) and reads the small ones.
 `estimate` runs named steps: locate the communes, check the coverage, describe the
 subjects, compute their features with the same code as training (`model.features.compute`),
-predict once with LightGBM (with SHAP values when explained), apply the 80 % range, and
+predict once with LightGBM (with SHAP values when explained), calibrate the price by its
+level (`model.equity`, as the evaluation did), apply the 80 % range, and
 assemble each answer: a price, its range, contributions in euros (`model.explain`) and the
 comparable sales it looked at.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from model import explain, prebuilt
 from model import features as feats
 from model.comparables import to_xyz
 from model.coverage import Coverage, OutsideCoverage, too_far
+from model.equity import EQUITY_FILE, EquityCalibration
 from model.explain import Contribution
 from model.geography import departement_of
 from model.indicators import (
@@ -84,6 +86,7 @@ class Estimator:
                 f"{bundle.path}: its features differ from this code's (built by another version)"
             )
         self.ranges = RangeTable.from_dict(meta["ranges"])
+        self.equity = self._read_equity(bundle.path)
         self._groups = explain.feature_groups(self.names)
 
         self.market = MarketIndex.from_frame(bundle.table(bundle_format.MARKET_TABLE))
@@ -115,6 +118,14 @@ class Estimator:
     def load(cls, bundle_dir: str | Path) -> Estimator:
         """Load a bundle folder (`models/<version>/`)."""
         return cls(bundle_format.read_bundle(bundle_dir))
+
+    @staticmethod
+    def _read_equity(path: Path) -> EquityCalibration:
+        """The price's calibration by level; the identity for bundles trained without one."""
+        file = path / EQUITY_FILE
+        if not file.is_file():
+            return EquityCalibration()
+        return EquityCalibration.from_json(file.read_text(encoding="utf-8"))
 
     def _read_tranquillity(self, reference: Path):
         if not (reference / "tranquillity").is_dir():
@@ -176,6 +187,11 @@ class Estimator:
         chosen = [props[i] for i in keep]
         subjects = subjects_of(chosen, [codes[i] for i in keep], parcels)
         priced = self.pricer.price(chosen, subjects, explain)
+        # The range's multipliers apply around the calibrated price, as in the evaluation.
+        calibrated = self.equity.apply(
+            subjects["departement"], subjects["property_type"], priced.value
+        )
+        priced = replace(priced, value=calibrated)
         for j, i in enumerate(keep):
             results[i] = self._assemble(priced, j, comparables, summary)
         return results

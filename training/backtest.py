@@ -1,7 +1,8 @@
 """The out-of-time backtest: the time split and every evaluation variant.
 
 Model B, trained on the sales before the test period, estimates the test sales with
-model A's ranges (`model`); the same model also on the flagged outliers
+model A's calibration by level and ranges (`model`), and without that calibration, with
+ranges around its raw estimates (`model_uncalibrated`); the same model also on the flagged outliers
 (`model_including_flagged`) and as deployed at the test start (`model_frozen_history`);
 an ablation without the tranquillity features (`without_tranquillity`); two baselines,
 LightGBM on attributes and coordinates (`attributes_lightgbm`) and the commune × type
@@ -11,7 +12,7 @@ median €/m² (`commune_median`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,17 +21,12 @@ import numpy as np
 import pandas as pd
 
 from model import features as feats
+from model.equity import EquityCalibration
 from model.market import month_number
 from model.pricing import confidence_levels
 from model.ranges import RangeTable
 from training import evaluate as ev
-from training.calibration import (
-    add_range,
-    calibration_ranges,
-    estimate_from,
-    final_ranges,
-    rows_of,
-)
+from training.calibration import Calibration, calibration_errors, estimate_from, fit_on, rows_of
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix
 from training.metadata import jsonable
@@ -41,6 +37,10 @@ if TYPE_CHECKING:  # types only: train imports this module
 CALIBRATION_MONTHS = 6
 TEST_COLUMNS = ["departement", "property_type", "price", "code_commune"]
 NOTES = (
+    "`model` : estimations calibrées selon leur niveau (médiane des erreurs hors période "
+    "du modèle A par décile d'estimation, département × type) ; `model_uncalibrated` : "
+    "les mêmes sans cette calibration, à comparer à `without_tranquillity`, qui ne l'a pas "
+    "non plus. COD, PRD et PRB sans les ratios hors de [Q1 − 3·IQR, Q3 + 3·IQR] (IAAO).",
     "`model` et les autres colonnes excluent les ventes test signalées comme aberrantes "
     "par `immoval prepare` (is_outlier : prix symbolique, €/m² extrême, surface "
     "improbable) ; `model_including_flagged` les inclut, estimées par le même modèle.",
@@ -102,8 +102,13 @@ class Backtest:
     calibration_ranges: RangeTable
     final_ranges: RangeTable
     importance: pd.DataFrame
-    # Model B's estimates and ranges of the clean test sales.
+    # Model B's estimates (calibrated; `estimate_raw` before) and ranges of the clean test
+    # sales, with their neighbours' `spread`.
     test_frame: pd.DataFrame
+    # The calibration by level learnt on model A's errors (applied to the test) and on
+    # model B's (the final model's).
+    calibration_equity: EquityCalibration = field(default_factory=EquityCalibration)
+    final_equity: EquityCalibration = field(default_factory=EquityCalibration)
     # Model B itself: `training.champion` scores it beside the champion on the newest sales.
     model_b: lgb.Booster | None = None
 
@@ -129,6 +134,7 @@ class Backtest:
             "results": jsonable(self.results),
             "notes": list(self.notes),
             "calibration_quantiles": self.calibration_ranges.to_dict(),
+            "calibration_equity": self.calibration_equity.to_dict(),
         }
 
 
@@ -138,36 +144,41 @@ def run_backtest(
     """Models A and B, the variants and the baselines on the test period."""
     periods = Periods.of(prep.sales, split)
     log(f"model A: {periods.train_a.sum()} sales before {split.calibration_from}")
-    ranges = calibration_ranges(prep, fitting, periods.train_a, periods.calib)
+    errors_a = calibration_errors(prep, fitting, periods.train_a, periods.calib)
+    calibration, uncalibrated = fit_on(errors_a), fit_on(errors_a, by_level=False)
     log(f"model B: {periods.train_b.sum()} sales before {split.test_from}")
     train, test = periods.train_b, periods.test
     features = prep.features
     model_b = fitting.fit(rows_of(features.matrix, train), prep.target[train], features.names)
     test_frame = prep.sales.loc[test, TEST_COLUMNS].copy()
-    test_frame["estimate"] = estimate_from(
+    raw = estimate_from(
         model_b.predict(rows_of(features.matrix, test)), features.level[test], _area(prep)[test]
     )
     spread = features.column("knn_rel_spread")[test]
-    add_range(test_frame, ranges, spread)
+    test_frame["estimate_raw"], test_frame["spread"] = raw, spread
+    calibration.apply(test_frame, raw, spread)
     # The level serving would show: the range's width, the K_CLOSE-th neighbour's distance.
     levels = confidence_levels(
         test_frame["high"] / test_frame["low"], np.expm1(features.column("knn_dist_close")[test])
     )
     results = {"model": ev.evaluate(test_frame)}
     results["model"]["by_confidence"] = ev.by_confidence(test_frame, levels)
-    flagged = flagged_test_frame(prep, split, model_b, ranges)
+    results["model_uncalibrated"] = ev.evaluate(uncalibrated.apply(test_frame.copy(), raw, spread))
+    flagged = flagged_test_frame(prep, split, model_b, calibration)
     if flagged is not None:
         log(f"model B on the {len(flagged)} flagged test sales too")
         results["model_including_flagged"] = ev.evaluate(
             pd.concat([test_frame, flagged], ignore_index=True)
         )
     log("model B as deployed: history and market index frozen at the test start")
-    frozen = frozen_test_frame(prep, split, model_b, ranges, test_frame, periods.test)
+    frozen = frozen_test_frame(prep, split, model_b, calibration, test_frame, periods.test)
     results["model_frozen_history"] = ev.evaluate(frozen)
     if prep.tranquillity:
         log("ablation: without tranquillity features")
         frame = without_tranquillity(prep, periods, fitting, test_frame)
-        results["without_tranquillity"] = ev.evaluate(add_range(frame, ranges, spread))
+        results["without_tranquillity"] = ev.evaluate(
+            uncalibrated.apply(frame, frame["estimate"], spread)
+        )
     log("baseline: LightGBM on attributes and coordinates")
     frame = attributes_baseline(prep, periods, fitting, test_frame)
     results["attributes_lightgbm"] = ev.evaluate(frame)
@@ -177,8 +188,13 @@ def run_backtest(
     importance = pd.DataFrame(
         {"feature": features.names, "gain": model_b.feature_importance("gain")}
     )
-    final = final_ranges(test_frame, spread)
-    return Backtest(split, results, NOTES, ranges, final, importance, test_frame, model_b)
+    # The final model's calibration: model B's out-of-time errors on the test period, the
+    # latest behaviour of the market, hence the closest to what the final model will meet.
+    final = fit_on(test_frame, "estimate_raw")
+    return Backtest(
+        split, results, NOTES, calibration.ranges, final.ranges, importance, test_frame,
+        calibration.equity, final.equity, model_b,
+    )  # fmt: skip
 
 
 def _area(prep: Prepared) -> np.ndarray:
@@ -192,7 +208,7 @@ def _columns(names, wanted, matrix: np.ndarray) -> np.ndarray:
 
 
 def flagged_test_frame(
-    prep: Prepared, split: Split, booster: lgb.Booster, ranges: RangeTable
+    prep: Prepared, split: Split, booster: lgb.Booster, calibration: Calibration
 ) -> pd.DataFrame | None:
     """Estimates and ranges of the flagged test sales (features from the clean history)."""
     if prep.flagged is None:
@@ -203,10 +219,8 @@ def flagged_test_frame(
         return None
     batch = prep.features_of(sales, prep.sales)
     frame = sales.loc[:, TEST_COLUMNS].copy()
-    frame["estimate"] = estimate_from(
-        booster.predict(batch.matrix), batch.level, sales["living_area_m2"]
-    )
-    add_range(frame, ranges, batch.column("knn_rel_spread"))
+    raw = estimate_from(booster.predict(batch.matrix), batch.level, sales["living_area_m2"])
+    calibration.apply(frame, raw, batch.column("knn_rel_spread"))
     return frame.loc[np.isfinite(frame["estimate"].to_numpy())]
 
 
@@ -223,16 +237,15 @@ def frozen_test_frame(
     prep: Prepared,
     split: Split,
     booster: lgb.Booster,
-    ranges: RangeTable,
+    calibration: Calibration,
     test_frame: pd.DataFrame,
     test: np.ndarray,
 ) -> pd.DataFrame:
     """The test sales estimated by model B as deployed: history frozen at the test start."""
     frozen = frozen_features(prep, split)
     frame = test_frame.copy()
-    area = _area(prep)[test]
-    frame["estimate"] = estimate_from(booster.predict(frozen.matrix), frozen.level, area)
-    return add_range(frame, ranges, frozen.column("knn_rel_spread"))
+    raw = estimate_from(booster.predict(frozen.matrix), frozen.level, _area(prep)[test])
+    return calibration.apply(frame, raw, frozen.column("knn_rel_spread"))
 
 
 def without_tranquillity(

@@ -7,7 +7,8 @@ Steps (pure functions on tables, I/O at the edges):
 3. model B on sales before the test period → the out-of-time test, with A's ranges,
    next to two baselines and an ablation without the tranquillity features, see
    `training.backtest`;
-4. the final model on all sales, its ranges calibrated on B's out-of-time errors;
+4. the final model on all sales, its calibration by level (`model.equity`) and its ranges
+   learnt on B's out-of-time errors;
 5. a new immutable version `models/<version>/`, promoted if it is the first.
 """
 
@@ -29,6 +30,7 @@ import pandas as pd
 from model import bundle as bundle_format
 from model import features as feats
 from model import registry
+from model.equity import EQUITY_FILE
 from model.geography import departement_label
 from model.market import MarketIndex
 from model.property import PROPERTY_TYPES
@@ -42,7 +44,7 @@ from training.completeness import DepartementData, departement_data
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix, Runner, features_by_departement, run_here
 from training.history import bundle_tables
-from training.metadata import build_metadata, jsonable, new_version
+from training.metadata import RANGES_CALIBRATED_ON, build_metadata, jsonable, new_version
 
 N_ESTIMATORS = settings.N_ESTIMATORS
 SEED = settings.SEED
@@ -343,6 +345,9 @@ def write_version(
     if comparison is not None:
         metadata["champion_comparison"] = jsonable(comparison)
     files = report_files(version, evaluation, backtest)
+    # The estimate's calibration by level, a file of its own: checksummed like the model.
+    files[EQUITY_FILE] = backtest.final_equity.to_json()
+    metadata["equity"] = {"file": EQUITY_FILE, "calibrated_on": RANGES_CALIBRATED_ON}
     tables = {
         **bundle_tables(prep.sales, prep.market),
         "feature_importance.parquet": backtest.importance,

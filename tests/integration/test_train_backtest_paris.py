@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from model import registry
+from model.equity import EQUITY_FILE, EquityCalibration
 from model.ranges import RangeTable
 from model.settings import layout
 from training import settings, train
@@ -29,6 +30,7 @@ def backtest(prep) -> Backtest:
 def test_every_variant_in_the_reports_order(backtest):
     assert list(backtest.results) == [
         "model",
+        "model_uncalibrated",
         "model_including_flagged",
         "model_frozen_history",
         "without_tranquillity",
@@ -37,7 +39,9 @@ def test_every_variant_in_the_reports_order(backtest):
     ]
     for name, result in backtest.results.items():
         extra = {"by_confidence"} if name == "model" else set()
-        assert set(result) == {"overall", "by_departement_type", "by_price_decile", *extra}
+        assert set(result) == {
+            "overall", "by_departement_type", "by_price_decile", "by_estimate_decile", *extra
+        }  # fmt: skip
     # Baselines have no range; the model and its variants have A's.
     assert backtest.results["commune_median"]["overall"]["coverage"] is None
     assert 0.5 < backtest.results["model_frozen_history"]["overall"]["coverage"] < 1.0
@@ -63,6 +67,25 @@ def test_the_bundle_records_this_backtest(backtest, model_home):
     assert recorded["test_period"] == backtest.test_period == ["2024-01-01", "2024-12-31"]
     assert recorded["results"] == entry["results"]
     assert meta["ranges"]["cell"] == backtest.final_ranges.to_dict()["cell"]
+    stored = (models / registry.read_champion(models) / EQUITY_FILE).read_text(encoding="utf-8")
+    assert EquityCalibration.from_json(stored) == backtest.final_equity
+
+
+def test_the_model_is_the_uncalibrated_one_calibrated_by_level(backtest):
+    frame = backtest.test_frame
+    calibrated = backtest.calibration_equity.apply(
+        frame["departement"], frame["property_type"], frame["estimate_raw"]
+    )
+    np.testing.assert_array_equal(frame["estimate"].to_numpy(), calibrated)
+    assert not np.allclose(frame["estimate"], frame["estimate_raw"])  # learnt on model A
+    raw = backtest.results["model_uncalibrated"]["overall"]
+    assert raw["sales"] == backtest.results["model"]["overall"]["sales"]
+    # Both carry model A's 80 % ranges, fitted around their own estimates.
+    assert 0.7 < raw["coverage"] < 0.9
+    assert 0.7 < backtest.results["model"]["overall"]["coverage"] < 0.9
+    by_estimate = backtest.results["model"]["by_estimate_decile"]
+    assert [row["decile"] for row in by_estimate] == list(range(1, 11))
+    assert sum(row["sales"] for row in by_estimate) == raw["sales"]
 
 
 def test_each_confidence_level_is_measured_and_the_levels_are_ordered(backtest):

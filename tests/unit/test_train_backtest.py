@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model.equity import EquityCalibration
 from model.ranges import RangeTable
 from training.backtest import Backtest, Periods, Split, commune_median_estimate, make_split
-from training.calibration import add_range, estimate_from, final_ranges
+from training.calibration import add_range, estimate_from, fit_on
 from training.errors import PipelineError
 
 
@@ -71,12 +72,14 @@ def test_backtest_fields_and_its_metadata_entry():
         "results",
         "notes",
         "calibration_quantiles",
+        "calibration_equity",
     ]
     overall = entry["results"]["model"]["overall"]
     assert overall == {"mdape": 0.12, "cod": None} and type(overall["mdape"]) is float
     assert entry["notes"] == ["a note"]
     # Model A's ranges in their JSON form, as the final ones under metadata["ranges"].
     assert entry["calibration_quantiles"] == _ranges().to_dict()
+    assert entry["calibration_equity"] == {"cell": {}, "type": {}}  # none given: the identity
 
 
 def test_commune_median_falls_back_to_the_departement():
@@ -99,7 +102,7 @@ def test_commune_median_falls_back_to_the_departement():
     assert commune_median_estimate(train, test).tolist() == [110_000.0, 200_000.0]
 
 
-def test_ranges_around_estimates_and_the_final_ranges_of_test_errors():
+def test_ranges_around_estimates_and_the_ranges_of_test_errors():
     assert estimate_from(np.array([0.0]), np.array([np.log(1000)]), [50])[0] == pytest.approx(
         50_000
     )
@@ -114,8 +117,30 @@ def test_ranges_around_estimates_and_the_final_ranges_of_test_errors():
             "property_type": ["apartment"] * 200,
             "price": np.exp(np.linspace(-0.3, 0.3, 200)) * 100_000,
             "estimate": [100_000.0] * 200,
+            "spread": np.linspace(0.1, 0.5, 200),
         }
     )
-    fitted = final_ranges(test, np.linspace(0.1, 0.5, 200))
-    assert fitted.overall[0] == pytest.approx(-0.3 * 0.8, abs=0.01)
-    assert fitted.overall[1] == pytest.approx(0.3 * 0.8, abs=0.01)
+    # Too few sales for a calibration by level: the identity, ranges of the raw errors.
+    fitted = fit_on(test)
+    assert fitted.equity == EquityCalibration()
+    assert fitted.ranges.overall[0] == pytest.approx(-0.3 * 0.8, abs=0.01)
+    assert fitted.ranges.overall[1] == pytest.approx(0.3 * 0.8, abs=0.01)
+
+
+def test_the_ranges_are_fitted_around_the_calibrated_estimates():
+    rng = np.random.default_rng(3)
+    n = 6_000
+    estimate = np.exp(rng.uniform(np.log(1e5), np.log(1e6), n))
+    # Cheap homes over-estimated, dear ones under-estimated; ±5 % of noise around that.
+    tilt = 0.3 * (np.log(estimate) - np.log(estimate).mean())
+    price = estimate * np.exp(tilt + rng.uniform(-0.05, 0.05, n))
+    frame = pd.DataFrame({"departement": "75", "property_type": "house", "price": price,
+                          "estimate": estimate, "spread": np.nan})  # fmt: skip
+    raw, calibrated = fit_on(frame, by_level=False), fit_on(frame)
+    assert raw.equity == EquityCalibration()
+    raw_width = raw.ranges.overall[1] - raw.ranges.overall[0]
+    width = calibrated.ranges.overall[1] - calibrated.ranges.overall[0]
+    assert width < raw_width / 3  # the tilt taken out, the noise is what is left
+    applied = calibrated.apply(frame.copy(), frame["estimate"], frame["spread"])
+    inside = (applied["low"] <= price) & (price <= applied["high"])
+    assert 0.75 < inside.mean() < 0.85
