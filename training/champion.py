@@ -32,7 +32,7 @@ from model.coverage import too_far
 from model.estimator import Estimator
 from training import evaluate as ev
 from training.backtest import TEST_COLUMNS, frozen_features
-from training.calibration import add_range, estimate_from
+from training.calibration import Calibration, estimate_from
 
 if TYPE_CHECKING:  # types only: train imports this module
     from training.backtest import Backtest
@@ -112,8 +112,10 @@ def challenger_frame(prep: Prepared, backtest: Backtest, start: date) -> pd.Data
     frame = sales.loc[:, TEST_COLUMNS].copy()
     frame["mutation_id"] = sales["mutation_id"].to_numpy()
     area = sales["living_area_m2"].to_numpy(dtype="float64")
-    frame["estimate"] = estimate_from(backtest.model_b.predict(frozen.matrix), frozen.level, area)
-    return add_range(frame, backtest.calibration_ranges, frozen.column("knn_rel_spread"))
+    raw = estimate_from(backtest.model_b.predict(frozen.matrix), frozen.level, area)
+    # Calibrated by level and ranged as the backtest's `model` variant is.
+    calibration = Calibration(backtest.calibration_equity, backtest.calibration_ranges)
+    return calibration.apply(frame, raw, frozen.column("knn_rel_spread"))
 
 
 def compare(
