@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# How precisely an address was located, most precise first.
-PRECISIONS = ("housenumber", "street", "municipality", "postcode", "coordinates")
+# How precisely an address was located, most precise first ("interpolated": a house number
+# the offline index placed between the known numbers of its street side).
+PRECISIONS = ("housenumber", "interpolated", "street", "municipality", "postcode", "coordinates")
 
 
 @dataclass(frozen=True)

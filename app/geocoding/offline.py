@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.geocoding.communes import CommuneIndex
+from app.geocoding.interpolation import Known, Placed, interpolate
 from app.geocoding.location import Location
 from model.address_index import (
     INDEX_FILE,
@@ -264,8 +265,20 @@ class OfflineIndex:
                     code_commune=str(code),
                     postcode=postcode,
                 )
-            if prefix:  # a suggestion keeps the number typed, though the index lacks it
-                typed = f"{parsed.number}{f' {want}' if want else ''} "
+            typed = f"{parsed.number}{f' {want}' if want else ''} "
+            placed = self._interpolated(street, parsed)
+            if placed is not None:
+                return Location(
+                    latitude=placed.latitude,
+                    longitude=placed.longitude,
+                    precision="interpolated",
+                    source=source,
+                    label=f"{typed}{name} {place}",
+                    code_commune=placed.code_commune,
+                    postcode=postcode,
+                )
+            if not prefix:  # a suggestion keeps the number typed, though the index lacks it
+                typed = ""
         return Location(
             latitude=float(street.latitude),
             longitude=float(street.longitude),
@@ -275,6 +288,15 @@ class OfflineIndex:
             code_commune=street.code_commune,
             postcode=postcode,
         )
+
+    def _interpolated(self, street: Street, parsed: ParsedQuery) -> Placed | None:
+        """The typed number between the street's known numbers of its side, if it can be."""
+        rows = self._rows(
+            "SELECT number, suffix, latitude, longitude, code_commune FROM numbers "
+            "WHERE street_id = ?",
+            street.id,
+        )
+        return interpolate(parsed.number, parsed.suffix, (Known(*row) for row in rows))
 
     @staticmethod
     def _explains(street: Street, words: list[str], expansions: list[dict[str, float]]) -> bool:
