@@ -11,6 +11,7 @@ comparable sales it looked at.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from model.market import MarketIndex, month_label
 from model.places import Nearest, Places, read_addresses, read_communes
 from model.pricing import Priced, Pricer, confidence, subjects_of
 from model.property import Property
-from model.ranges import RangeTable
+from model.ranges import PRECISION_RANGES_FILE, PrecisionRanges, RangeTable, precision_class
 from model.sales import Comparable
 from model.shared import built_once
 from model.tranquillity import Tranquillity
@@ -84,6 +85,7 @@ class Estimator:
                 f"{bundle.path}: its features differ from this code's (built by another version)"
             )
         self.ranges = RangeTable.from_dict(meta["ranges"])
+        self.precision_ranges = _precision_ranges(bundle.path)
         self._groups = explain.feature_groups(self.names)
 
         self.market = MarketIndex.from_frame(bundle.table(bundle_format.MARKET_TABLE))
@@ -109,6 +111,7 @@ class Estimator:
             self.ranges,
             self.tranquillity,
             self.tq_features,
+            self.precision_ranges,
         )
 
     @classmethod
@@ -174,6 +177,11 @@ class Estimator:
             partial(nearest.of, idx),
         )
         chosen = [props[i] for i in keep]
+        # A home placed at its street's or commune's centre has no parcel of its own: the
+        # nearest sale's would lend it another home's history.
+        for j, prop in enumerate(chosen):
+            if precision_class(prop.precision) != "housenumber":
+                parcels[j] = None
         subjects = subjects_of(chosen, [codes[i] for i in keep], parcels)
         priced = self.pricer.price(chosen, subjects, explain)
         for j, i in enumerate(keep):
@@ -227,7 +235,7 @@ class Estimator:
             low=round(low, -2),
             high=round(high, -2),
             price_per_m2=round(v / prop.living_area_m2, 0),
-            confidence=confidence(high / low, batch.distances[j]),
+            confidence=confidence(high / low, batch.distances[j], priced.classes[j]),
             baseline=round(baseline, 0),
             contributions=contributions,
             comparables=shown,
@@ -307,3 +315,11 @@ class Estimator:
             tranquillity=self._tranquillity_summary(longitude, latitude, code, on),
             data_until=self.data_until.isoformat(),
         )
+
+
+def _precision_ranges(folder: Path) -> PrecisionRanges:
+    """The bundle's ranges by location precision (an older bundle has none: the main table)."""
+    path = Path(folder) / PRECISION_RANGES_FILE
+    if not path.is_file():
+        return PrecisionRanges()
+    return PrecisionRanges.from_dict(json.loads(path.read_text(encoding="utf-8")))

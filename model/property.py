@@ -319,6 +319,9 @@ class Property:
     outbuildings: int = 0
     # INSEE code of the commune (arrondissement for Paris, Lyon, Marseille) when known.
     code_commune: str | None = None
+    # How precisely the place is known: the geocoder's precision (`housenumber`, `street`,
+    # `municipality`, ...); None for coordinates. Ranges and confidence follow it.
+    precision: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, today: date | None = None) -> Property:
@@ -335,6 +338,7 @@ class Property:
         longitude: float,
         code_commune: str | None = None,
         today: date | None = None,
+        precision: str | None = None,
     ) -> Property:
         """The property of validated fields at a place (the valuation date defaults to today)."""
         return cls(
@@ -347,4 +351,5 @@ class Property:
             land_area_m2=home.land_area_m2,
             outbuildings=home.outbuildings or 0,
             code_commune=code_commune,
+            precision=precision,
         )

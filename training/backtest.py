@@ -22,7 +22,7 @@ import pandas as pd
 from model import features as feats
 from model.market import month_number
 from model.pricing import confidence_levels
-from model.ranges import RangeTable
+from model.ranges import PrecisionRanges, RangeTable
 from training import evaluate as ev
 from training.calibration import (
     add_range,
@@ -34,6 +34,7 @@ from training.calibration import (
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix
 from training.metadata import jsonable
+from training.precision_ranges import precision_ranges
 
 if TYPE_CHECKING:  # types only: train imports this module
     from training.train import Fitting, Prepared
@@ -104,6 +105,10 @@ class Backtest:
     importance: pd.DataFrame
     # Model B's estimates and ranges of the clean test sales.
     test_frame: pd.DataFrame
+    # The final ranges of homes placed at their street or commune (`training.precision_ranges`)
+    # and model B's errors on the test sales placed so.
+    precision_ranges: PrecisionRanges | None = None
+    placement: dict | None = None
 
     @property
     def test_period(self) -> list[str]:
@@ -127,7 +132,7 @@ class Backtest:
             "results": jsonable(self.results),
             "notes": list(self.notes),
             "calibration_quantiles": self.calibration_ranges.to_dict(),
-        }
+        } | ({"placement": jsonable(self.placement)} if self.placement else {})
 
 
 def run_backtest(
@@ -176,7 +181,12 @@ def run_backtest(
         {"feature": features.names, "gain": model_b.feature_importance("gain")}
     )
     final = final_ranges(test_frame, spread)
-    return Backtest(split, results, NOTES, ranges, final, importance, test_frame)
+    by_precision = placement = None
+    if prep.commune_centres is not None:
+        by_precision, placement = precision_ranges(prep, test, model_b, prep.commune_centres, log)
+    return Backtest(
+        split, results, NOTES, ranges, final, importance, test_frame, by_precision, placement
+    )
 
 
 def _area(prep: Prepared) -> np.ndarray:
