@@ -136,3 +136,24 @@ def test_reference_is_the_champions_else_the_prepared_one(tmp_path, champion):
     if champion:
         (paths.models / "champion").write_text("v1", encoding="utf-8")
     assert reference_dir_for(tmp_path) == (bundled if champion else paths.reference)
+
+
+def test_a_shared_postcode_takes_the_commune_the_query_names():
+    shared = pd.DataFrame(
+        {
+            "code_commune": ["34299", "34300"],
+            "name": ["Sérignan", "Sauvian"],
+            "postcode": ["34410", "34410"],
+            "population": [7_000, 5_000],
+            "latitude": [43.28, 43.29],
+            "longitude": [3.28, 3.23],
+        }
+    )
+    places = CommuneIndex(shared)
+    # "Sauvian" names the road here, not the place: it stays a street word.
+    found, words = places.places(parse_query("2 rte de Sauvian 34410 Sérignan"))
+    assert found == [0] and words == {"serignan"}
+    found, words = places.places(parse_query("1 rue haute 34410 Sauvian"))
+    assert found == [1] and words == {"sauvian"}
+    # No name given: every commune of the postcode, as before.
+    assert places.places(parse_query("1 rue haute 34410"))[0] == [0, 1]
