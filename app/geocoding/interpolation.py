@@ -5,9 +5,10 @@ French numbering puts odd numbers on one side of a street and even ones on the o
 increasing order from the street's start. A number is placed linearly between the nearest
 lower and the nearest higher known number of the same parity on the same street (one
 street × postcode × commune of the index). Beyond the known numbers nothing says where
-the street goes on: extrapolation is refused (the caller falls back to the street).
-A suffix (`bis`, `ter`, `quater`) lies after its number and before the next one of its
-side; a known number with suffixes only counts at its own place.
+the street goes on: extrapolation is refused. The street is then what is known, but its
+nearest known number (`nearest`: same side first) is a better point of it than its centre
+on a long street. A suffix (`bis`, `ter`, `quater`) lies after its number and before the
+next one of its side; a known number with suffixes only counts at its own place.
 """
 
 from __future__ import annotations
@@ -78,3 +79,20 @@ def interpolate(number: str, suffix: str | None, known: Iterable[Known]) -> Plac
         below=int(lo),
         above=int(hi),
     )
+
+
+def nearest(number: str, suffix: str | None, known: Iterable[Known]) -> Known | None:
+    """The known number closest to `number` along the street, its own side first (ties: the
+    lower one); None when `number` or every known one is not a whole number."""
+    target = position(number, suffix)
+    if target is None:
+        return None
+    best, best_key = None, None
+    for point in known:
+        at = position(point.number, point.suffix)
+        if at is None:
+            continue
+        key = (int(at) % 2 != int(target) % 2, abs(at - target), at)
+        if best_key is None or key < best_key:
+            best, best_key = point, key
+    return best

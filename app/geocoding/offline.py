@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.geocoding.communes import CommuneIndex
-from app.geocoding.interpolation import Known, Placed, interpolate
+from app.geocoding.interpolation import Known, Placed, interpolate, nearest
 from app.geocoding.location import Location
 from model.address_index import (
     INDEX_FILE,
@@ -279,6 +279,17 @@ class OfflineIndex:
                 )
             if not prefix:  # a suggestion keeps the number typed, though the index lacks it
                 typed = ""
+            closest = self._nearest(street, parsed)
+            if closest is not None:  # the street, at its known number nearest the one typed
+                return Location(
+                    latitude=float(closest.latitude),
+                    longitude=float(closest.longitude),
+                    precision="street",
+                    source=source,
+                    label=f"{typed}{name} {place}",
+                    code_commune=str(closest.code_commune),
+                    postcode=postcode,
+                )
         return Location(
             latitude=float(street.latitude),
             longitude=float(street.longitude),
@@ -289,14 +300,21 @@ class OfflineIndex:
             postcode=postcode,
         )
 
-    def _interpolated(self, street: Street, parsed: ParsedQuery) -> Placed | None:
-        """The typed number between the street's known numbers of its side, if it can be."""
+    def _known(self, street: Street) -> list[Known]:
         rows = self._rows(
             "SELECT number, suffix, latitude, longitude, code_commune FROM numbers "
             "WHERE street_id = ?",
             street.id,
         )
-        return interpolate(parsed.number, parsed.suffix, (Known(*row) for row in rows))
+        return [Known(*row) for row in rows]
+
+    def _interpolated(self, street: Street, parsed: ParsedQuery) -> Placed | None:
+        """The typed number between the street's known numbers of its side, if it can be."""
+        return interpolate(parsed.number, parsed.suffix, self._known(street))
+
+    def _nearest(self, street: Street, parsed: ParsedQuery) -> Known | None:
+        """The street's known number closest to the typed one."""
+        return nearest(parsed.number, parsed.suffix, self._known(street))
 
     @staticmethod
     def _explains(street: Street, words: list[str], expansions: list[dict[str, float]]) -> bool:

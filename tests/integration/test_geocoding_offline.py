@@ -215,7 +215,9 @@ def test_a_number_the_index_lacks_is_placed_between_its_side_neighbours(tables):
         abs(found.longitude - truth["longitude"]) * 0.66,
     )
     assert metres < 40
-    # Past the last odd number nothing is guessed: the street.
-    last_odd = max(int(n) for n in rivoli["number"] if n.isdigit() and int(n) % 2)
-    beyond = index.search(f"{last_odd + 2} rue de Rivoli 75001 Paris")[0]
+    # Past the last odd number nothing is guessed: the street, at that last odd number.
+    odd = rivoli[rivoli["number"].str.isdigit() & (rivoli["number"].str[-1].isin(list("13579")))]
+    last = odd.loc[odd["number"].astype(int).idxmax()]
+    beyond = index.search(f"{int(last['number']) + 2} rue de Rivoli 75001 Paris")[0]
     assert beyond.precision == "street"
+    assert (beyond.latitude, beyond.longitude) == (last["latitude"], last["longitude"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.geocoding.interpolation import Known, interpolate, position
+from app.geocoding.interpolation import Known, interpolate, nearest, position
 
 
 def known(number, lat, lon=2.0, suffix="", code="75111"):
@@ -66,3 +66,11 @@ def test_numbers_that_are_not_whole_numbers_are_neither_placed_nor_anchors():
     assert interpolate("5", "z", STREET) is None  # unknown suffix
     street = [known("", 48.0), known("3a", 48.1), known(1, 48.0), known(5, 48.2)]
     assert interpolate("3", None, street).latitude == pytest.approx(48.1)
+
+
+def test_beyond_the_known_numbers_the_nearest_of_its_side_stands_for_the_street():
+    assert nearest("15", None, STREET).number == "9"  # odd side ends at 9; 10 is across
+    assert nearest("40", None, STREET).number == "30"
+    assert nearest("4", None, [known(1, 48.0), known(7, 48.1)]).number == "1"  # no even side
+    assert nearest("5", None, [known(3, 48.0), known(7, 48.1)]).number == "3"  # tie: lower
+    assert nearest("x", None, STREET) is None and nearest("5", None, [known("", 48.0)]) is None
