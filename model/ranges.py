@@ -165,15 +165,20 @@ class RangeTable:
 # A bundle file (covered by its checksums): the range tables of homes placed less exactly.
 PRECISION_RANGES_FILE = "ranges_by_precision.json"
 # The precision classes of ranges and confidence: `housenumber` (the home's own point: given
-# coordinates, a house number found or interpolated), `street` (the street's centre) and
+# coordinates or a house number found), `interpolated` (a number the index lacks, placed
+# between its neighbours: a new address), `street` (a point of the street) and
 # `municipality` (the commune's centre, or a postcode's commune).
-PRECISION_CLASSES = ("housenumber", "street", "municipality")
-_CLASS_OF = {"street": "street", "municipality": "municipality", "postcode": "municipality"}
+PRECISION_CLASSES = ("housenumber", "interpolated", "street", "municipality")
+_CLASS_OF = {
+    "interpolated": "interpolated",
+    "street": "street",
+    "municipality": "municipality",
+    "postcode": "municipality",
+}
 
 
 def precision_class(precision: str | None) -> str:
-    """The class of a geocoder's precision (None, coordinates, housenumber and interpolated:
-    `housenumber`)."""
+    """The class of a geocoder's precision (None, coordinates, housenumber: `housenumber`)."""
     return _CLASS_OF.get(precision or "", "housenumber")
 
 
@@ -184,9 +189,10 @@ def precision_classes(precisions) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PrecisionRanges:
-    """The range tables of the degraded classes (`street`, `municipality`), fitted on
-    out-of-time errors of homes placed that way; the `housenumber` class uses the main
-    table. A class without its table (an older bundle) falls back to the main one."""
+    """The range tables of the less exact classes (`interpolated`, `street`,
+    `municipality`), fitted on out-of-time errors of homes placed that way
+    (`training.precision_ranges`); the `housenumber` class uses the main table. A class
+    without its table (an older bundle) falls back to the main one."""
 
     tables: dict[str, RangeTable] = field(default_factory=dict)
 

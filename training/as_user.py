@@ -161,7 +161,7 @@ def summarise(frame: pd.DataFrame) -> dict:
         k: _diff(out["paths"]["as_user"][k], out["paths"]["coordinates"][k])
         for k in ("mdape", "pe10", "pe20", "coverage", "width")
     }
-    for key in ("precision", "precision_class"):
+    for key in ("precision", "precision_class", "departement"):
         out[f"by_{key}"] = [
             {key: name, **_metrics(part, "as_user"), "coordinates": _metrics(part, "coordinates")}
             for name, part in valued.groupby(key, sort=True)

@@ -1,14 +1,23 @@
 """Ranges of homes placed less exactly than their parcel: fitted on out-of-time errors of
-sales placed as a geocoder would place them when it finds only the street or the commune.
+the sales a geocoder would place that way, placed as it would place them.
 
 The backtest's sales carry DVF's coordinates (their parcel's centroid) and their parcel: the
-errors behind the main range table are those of homes placed exactly. A user's address
-may be found only at its street (the point: the centre of the street's known points) or
-at its commune (the commune's centre); the home then has no parcel of its own, so no
-same-parcel history, and its neighbours are those of another point. Here the sales of an
-out-of-time period are moved that way (`degraded`), their features computed again from
-the earlier sales, priced by the model that did not train on them, and the quantiles of
-those errors fitted per class (`model.ranges.PrecisionRanges`, shipped in the bundle).
+errors behind the main range table are those of homes placed exactly. A user's address is
+placed less exactly when the address index lacks it, and an index lacks the *new*
+addresses (outside the BAN départements it is made of earlier sales' addresses): homes
+that differ from the rest (new builds, first sales of a lot), and are harder to price
+wherever they are placed. So each class is fitted on its own population, out of time:
+
+- `interpolated`: the period's sales at an address with no earlier sale, at their point
+  (an interpolated point is tens of metres off; the as-user benchmark measured no loss);
+- `street`: the same sales at their street's centre (the median point of the street ×
+  commune's sales), without their parcel (no same-parcel history);
+- `municipality`: the period's sales on a street with no earlier sale, at their commune's
+  centre (`communes.parquet`), without their parcel.
+
+Their features are computed again from the earlier sales, the model that did not train on
+them prices them, and a `RangeTable` is fitted on the errors of each class
+(`model.ranges.PrecisionRanges`, shipped in the bundle).
 """
 
 from __future__ import annotations
@@ -22,12 +31,14 @@ import pandas as pd
 
 from model.ranges import PrecisionRanges, RangeTable
 from training import evaluate as ev
-from training.calibration import add_range, estimate_from
+from training.calibration import add_range, estimate_from, rows_of
 
 if TYPE_CHECKING:  # types only: train imports this module
     from training.train import Prepared
 
-DEGRADED = ("street", "municipality")
+_POINT = ["latitude", "longitude"]
+_ADDRESS = ["code_commune", "street", "address_number", "address_suffix"]
+_FRAME = ["departement", "property_type", "price", "code_commune"]
 
 
 def street_centres(sales: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +50,15 @@ def street_centres(sales: pd.DataFrame) -> pd.DataFrame:
     return known.groupby(keys, observed=True)[_POINT].median()
 
 
-_POINT = ["latitude", "longitude"]
+def first_sales(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per sale (sorted by date): no earlier sale at its address (with a number), and none
+    on its street (the addresses and streets an index of earlier sales lacks)."""
+    text = pd.DataFrame({k: sales[k].fillna("").astype(str).str.strip() for k in _ADDRESS})
+    numbered = (text["address_number"] != "").to_numpy()
+    new_address = ~text.duplicated(_ADDRESS, keep="first").to_numpy() & numbered
+    named = (text["street"] != "").to_numpy()
+    new_street = ~text.duplicated(["code_commune", "street"], keep="first").to_numpy() & named
+    return new_address, new_street
 
 
 def degraded(
@@ -72,23 +91,37 @@ def precision_ranges(
     centres: pd.DataFrame,
     log: Callable[[str], None] = lambda message: None,
 ) -> tuple[PrecisionRanges, dict[str, dict]]:
-    """The range table of each degraded class, fitted on `booster`'s errors on the `period`
-    sales (a period it did not train on) placed that way; and those errors' statistics."""
+    """The range table of each less exact class, fitted on `booster`'s errors on the
+    `period` sales (a period it did not train on) of that class's population, placed that
+    way; and those errors' statistics."""
+    new_address, new_street = (mask[period] for mask in first_sales(prep.sales))
     sales = prep.sales.loc[period].reset_index(drop=True)
+    features = prep.features
     streets = street_centres(prep.sales)
     tables, results = {}, {}
-    for kind in DEGRADED:
-        moved, _ = degraded(sales, kind, centres, streets)
-        if moved.empty:
+    for kind, chosen in (
+        ("interpolated", new_address),
+        ("street", new_address),
+        ("municipality", new_street),
+    ):
+        if not chosen.any():
             continue
+        if kind == "interpolated":  # at their own point: the period's features
+            moved = sales.loc[chosen].reset_index(drop=True)
+            matrix = rows_of(features.matrix, period)[chosen]
+            level = features.level[period][chosen]
+            spread = features.column("knn_rel_spread")[period][chosen]
+        else:
+            moved, _ = degraded(sales.loc[chosen].reset_index(drop=True), kind, centres, streets)
+            if moved.empty:
+                continue
+            batch = prep.features_of(moved, prep.sales)
+            matrix, level, spread = batch.matrix, batch.level, batch.column("knn_rel_spread")
         log(f"ranges at {kind} precision: {len(moved)} sales placed there")
-        batch = prep.features_of(moved, prep.sales)
-        frame = moved.loc[:, ["departement", "property_type", "price", "code_commune"]]
-        frame["estimate"] = estimate_from(
-            booster.predict(batch.matrix), batch.level, moved["living_area_m2"]
-        )
-        frame = frame.loc[np.isfinite(frame["estimate"].to_numpy())]
-        spread = batch.column("knn_rel_spread")[frame.index.to_numpy()]
+        frame = moved.loc[:, _FRAME]
+        frame["estimate"] = estimate_from(booster.predict(matrix), level, moved["living_area_m2"])
+        ok = np.isfinite(frame["estimate"].to_numpy())
+        frame, spread = frame.loc[ok], np.asarray(spread)[ok]
         table = RangeTable.fit(
             np.log(frame["price"] / frame["estimate"]),
             frame["departement"].to_numpy(),
@@ -98,11 +131,7 @@ def precision_ranges(
         tables[kind] = table
         # Coverage here is in-sample (the table is fitted on these errors): only the error
         # and the width are reported; `benchmarks/accuracy.py --as-user` measures coverage.
-        stats = ev.ratio_metrics(**_range_of(frame, table, spread))
+        ranged = add_range(frame.copy(), table, spread)
+        stats = ev.ratio_metrics(ranged["estimate"], ranged["price"], ranged["low"], ranged["high"])
         results[kind] = {k: v for k, v in stats.items() if k != "coverage"}
     return PrecisionRanges(tables), results
-
-
-def _range_of(frame: pd.DataFrame, table: RangeTable, spread) -> dict:
-    ranged = add_range(frame.copy(), table, spread)
-    return {k: ranged[k] for k in ("estimate", "price", "low", "high")}

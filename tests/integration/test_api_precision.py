@@ -27,7 +27,7 @@ def estimate(client, key, address):
 def test_a_home_found_at_its_commune_gets_a_wider_range_and_a_lower_confidence(client, key):
     exact, exact_width, at_number = estimate(client, key, "12 rue de Rivoli 75004 Paris")
     commune, commune_width, at_commune = estimate(client, key, "75004 Paris")
-    assert (exact, commune) == ("housenumber", "postcode")
+    assert (exact, commune) == ("housenumber", "municipality")
     assert commune_width > 1.2 * exact_width
     assert LEVELS[at_commune["confidence"]] < LEVELS[at_number["confidence"]]
     assert at_commune["confidence"] == "low"
@@ -37,7 +37,7 @@ def test_the_bundle_ships_the_precision_ranges_under_its_checksums(model_home):
     paths = layout(model_home)
     bundle = paths.models / registry.read_champion(paths.models)
     tables = json.loads((bundle / PRECISION_RANGES_FILE).read_text())
-    assert set(tables) == {"street", "municipality"}
+    assert set(tables) == {"interpolated", "street", "municipality"}
     meta = json.loads((bundle / "metadata.json").read_text())
     assert PRECISION_RANGES_FILE in meta["checksums"]
     # Fitted on more, and wider, errors than the main table at the commune's centre.

@@ -70,7 +70,7 @@ def test_each_precision_class_gets_its_own_table_and_the_rest_the_main_one():
     commune = RangeTable.fit(3 * residual, deps, types, spread)  # errors 3× as wide
     ranges = PrecisionRanges({"municipality": commune})
     classes = precision_classes(["housenumber", "interpolated", None, "postcode", "street"])
-    assert list(classes) == ["housenumber", "housenumber", "housenumber", "municipality", "street"]
+    assert list(classes) == ["housenumber", "interpolated", "housenumber", "municipality", "street"]
     assert precision_class("coordinates") == "housenumber"
     n = len(classes)
     low, high = ranges.multipliers(main, ["34"] * n, ["house"] * n, [0.3] * n, classes)

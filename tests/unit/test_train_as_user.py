@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from training.as_user import summarise, typed_address, user_property
+from training.evaluate import as_user_report
 
 
 def sale(**extra):
@@ -72,3 +73,6 @@ def test_the_summary_compares_the_paths_on_the_sales_both_valued():
     street = next(r for r in out["by_precision"] if r["precision"] == "street")
     assert (street["sales"], street["coverage"]) == (1, 0.0)
     assert street["coordinates"]["coverage"] == 1.0
+    text = as_user_report(out)
+    assert "MdAPE +10.00 pt (cible ≤ +0.30 pt : ✗)" in text
+    assert "| street ✗ | 1 |" in text  # coverage 0 %: outside its target
