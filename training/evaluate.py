@@ -330,12 +330,13 @@ def placement_section(placement: Mapping) -> list[str]:
     `placement`: fitted ranges, so no coverage), for `render_report`."""
     rows = [{"placement": name, **stats} for name, stats in placement.items()]
     return [
-        "## Ventes test placées au centre de leur rue ou de leur commune",
+        "## Ventes test placées comme le géocodeur les placerait",
         "",
-        "Erreurs du modèle B sur les ventes test déplacées comme les place un géocodeur qui "
-        "ne trouve que la rue ou la commune, sans parcelle ; leurs quantiles sont les "
-        "fourchettes servies à ces précisions (couverture mesurée par "
-        "`benchmarks/accuracy.py --as-user`).",
+        "Erreurs du modèle B sur les ventes test qu'un index d'adresses antérieur ignorerait "
+        "(adresse sans vente antérieure : `interpolated` à leur point, `street` au centre de "
+        "leur rue ; rue sans vente antérieure : `municipality` au centre de la commune ; sans "
+        "parcelle hors `interpolated`) ; leurs quantiles sont les fourchettes servies à ces "
+        "précisions (couverture mesurée par `benchmarks/accuracy.py --as-user`).",
         "",
         table(rows, ["placement"], ("sales", "mdape", "pe10", "pe20", "median_ratio", "width")),
         "",
