@@ -206,6 +206,7 @@ def _parse(
         location.code_commune,
         today,
         precision=location.precision,
+        parcel_id=location.parcel_id,
     )
     return request, prop, location
 

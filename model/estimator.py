@@ -171,11 +171,11 @@ class Estimator:
         if not keep:
             return results
         idx = np.array(keep)
-        parcels = self.places.parcels(
-            xyz[idx],
-            None if parcel_ids is None else [parcel_ids[i] for i in keep],
-            partial(nearest.of, idx),
-        )
+        # Given parcels, else those the homes' geocoding found, else the nearest sale's.
+        given = [(props if parcel_ids is None else parcel_ids)[i] for i in keep]
+        if parcel_ids is None:
+            given = [prop.parcel_id for prop in given]
+        parcels = self.places.parcels(xyz[idx], given, partial(nearest.of, idx))
         chosen = [props[i] for i in keep]
         # A home placed at its street's or commune's centre has no parcel of its own: the
         # nearest sale's would lend it another home's history.

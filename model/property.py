@@ -322,6 +322,8 @@ class Property:
     # How precisely the place is known: the geocoder's precision (`housenumber`, `street`,
     # `municipality`, ...); None for coordinates. Ranges and confidence follow it.
     precision: str | None = None
+    # The cadastral parcel when the place's geocoding knows it (else the nearest sale's).
+    parcel_id: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, today: date | None = None) -> Property:
@@ -339,6 +341,7 @@ class Property:
         code_commune: str | None = None,
         today: date | None = None,
         precision: str | None = None,
+        parcel_id: str | None = None,
     ) -> Property:
         """The property of validated fields at a place (the valuation date defaults to today)."""
         return cls(
@@ -352,4 +355,5 @@ class Property:
             outbuildings=home.outbuildings or 0,
             code_commune=code_commune,
             precision=precision,
+            parcel_id=parcel_id,
         )

@@ -75,7 +75,7 @@ def typed_address(sale) -> str:
     return " ".join(str(p).strip() for p in parts if isinstance(p, str) and p.strip())
 
 
-def user_property(sale, latitude, longitude, code_commune, precision) -> Property:
+def user_property(sale, latitude, longitude, code_commune, precision, parcel_id=None) -> Property:
     """What a user gives of a sold home (land only for a house), at a place."""
     house = sale.property_type == "house"
     return Property(
@@ -89,6 +89,7 @@ def user_property(sale, latitude, longitude, code_commune, precision) -> Propert
         outbuildings=int(sale.outbuildings or 0),
         code_commune=code_commune,
         precision=precision,
+        parcel_id=parcel_id,
     )
 
 
@@ -112,7 +113,9 @@ def score(estimator, sales: pd.DataFrame, locations: list) -> pd.DataFrame:
     rows = list(sales.itertuples(index=False))
     exact = [user_property(s, s.latitude, s.longitude, s.code_commune, None) for s in rows]
     placed = {
-        k: user_property(s, loc.latitude, loc.longitude, loc.code_commune, loc.precision)
+        k: user_property(
+            s, loc.latitude, loc.longitude, loc.code_commune, loc.precision, loc.parcel_id
+        )
         for k, (s, loc) in enumerate(zip(rows, locations, strict=True))
         if loc is not None
     }

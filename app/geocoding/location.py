@@ -20,3 +20,6 @@ class Location:
     label: str | None = None  # the address as understood, for display (never logged)
     code_commune: str | None = None  # INSEE code (arrondissement in Paris, Lyon, Marseille)
     postcode: str | None = None
+    # The cadastral parcel of earlier sales at this address (offline index), so that the
+    # home gets its parcel's history; None when unknown.
+    parcel_id: str | None = None

@@ -94,6 +94,9 @@ class OfflineIndex:
         db = open_read_only(self.path)
         try:
             self.street_count = int(_meta(db, "streets"))
+            # An index written before numbers had their parcel: none.
+            columns = {row[1] for row in db.execute("PRAGMA table_info(numbers)")}
+            self._parcel = "parcel_id" if "parcel_id" in columns else "NULL"
             for postcode, code in db.execute("SELECT DISTINCT postcode, code_commune FROM streets"):
                 self.places.add_postcode(postcode, code)
         finally:
@@ -246,7 +249,7 @@ class OfflineIndex:
         typed = ""
         if parsed.number is not None:
             hits = self._rows(
-                "SELECT suffix, latitude, longitude, code_commune FROM numbers "
+                f"SELECT suffix, latitude, longitude, code_commune, {self._parcel} FROM numbers "
                 "WHERE street_id = ? AND number = ? ORDER BY rowid",
                 street.id,
                 parsed.number,
@@ -254,7 +257,7 @@ class OfflineIndex:
             want = parsed.suffix or ""
             exact = [h for h in hits if h[0] == want]
             if hits:
-                _, lat, lon, code = (exact or hits)[0]
+                _, lat, lon, code, parcel = (exact or hits)[0]
                 suffix = f" {want}" if want and exact else ""
                 return Location(
                     latitude=float(lat),
@@ -264,6 +267,7 @@ class OfflineIndex:
                     label=f"{parsed.number}{suffix} {name} {place}",
                     code_commune=str(code),
                     postcode=postcode,
+                    parcel_id=(parcel or None) if exact else None,  # another suffix: not its
                 )
             typed = f"{parsed.number}{f' {want}' if want else ''} "
             placed = self._interpolated(street, parsed)
