@@ -62,7 +62,9 @@ def main(args) -> None:
     pricing = time.perf_counter() - started
     summary = as_user.summarise(frame)
     summary["seconds"] = {"geocoding": geocoding, "pricing_both_paths": pricing}
-    print(ev.as_user_report(summary))
+    report = ev.as_user_report(summary)
+    print(report)
+    (cut.home / "as_user.md").write_text(f"# {version}\n\n{report}", encoding="utf-8")
     per = 1000 * geocoding / max(len(test), 1)
     print(
         f"as-user scoring: geocoding {geocoding:.0f} s ({per:.1f} ms per address), "
@@ -70,4 +72,4 @@ def main(args) -> None:
     )
     out = cut.home / "as_user_summary.json"
     out.write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
-    print(f"summary written to {out}")
+    print(f"summary written to {out} (and as_user.md)")

@@ -177,8 +177,9 @@ class Estimator:
             given = [prop.parcel_id for prop in given]
         parcels = self.places.parcels(xyz[idx], given, partial(nearest.of, idx))
         chosen = [props[i] for i in keep]
-        # A home placed at its street's or commune's centre has no parcel of its own: the
-        # nearest sale's would lend it another home's history.
+        # A home placed by interpolation, at its street or at its commune has no parcel of its
+        # own (a new address, or an unknown point): the nearest sale's would lend it another
+        # home's history.
         for j, prop in enumerate(chosen):
             if precision_class(prop.precision) != "housenumber":
                 parcels[j] = None

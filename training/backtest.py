@@ -105,8 +105,8 @@ class Backtest:
     importance: pd.DataFrame
     # Model B's estimates and ranges of the clean test sales.
     test_frame: pd.DataFrame
-    # The final ranges of homes placed at their street or commune (`training.precision_ranges`)
-    # and model B's errors on the test sales placed so.
+    # The final ranges of homes placed less exactly (interpolated, at their street or commune:
+    # `training.precision_ranges`) and model B's errors on the test sales placed so.
     precision_ranges: PrecisionRanges | None = None
     placement: dict | None = None
 
