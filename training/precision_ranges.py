@@ -9,7 +9,8 @@ that differ from the rest (new builds, first sales of a lot), and are harder to 
 wherever they are placed. So each class is fitted on its own population, out of time:
 
 - `interpolated`: the period's sales at an address with no earlier sale, at their point
-  (an interpolated point is tens of metres off; the as-user benchmark measured no loss);
+  (an interpolated point is tens of metres off; the as-user benchmark measured no loss),
+  without their parcel (serving gives a new address none);
 - `street`: the same sales at their street's centre (the median point of the street ×
   commune's sales), without their parcel (no same-parcel history);
 - `municipality`: the period's sales on a street with no earlier sale, at their commune's
@@ -31,7 +32,7 @@ import pandas as pd
 
 from model.ranges import PrecisionRanges, RangeTable
 from training import evaluate as ev
-from training.calibration import add_range, estimate_from, rows_of
+from training.calibration import add_range, estimate_from
 
 if TYPE_CHECKING:  # types only: train imports this module
     from training.train import Prepared
@@ -64,9 +65,12 @@ def first_sales(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def degraded(
     sales: pd.DataFrame, kind: str, centres: pd.DataFrame, streets: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The sales placed at their street's centre (`street`) or their commune's (`municipality`),
-    without their parcel; and the mask of `sales` that could be placed so (rows kept)."""
-    if kind == "street":
+    """The sales placed at their point (`interpolated`), their street's centre (`street`) or
+    their commune's (`municipality`), without their parcel; and the mask of `sales` that
+    could be placed so (rows kept)."""
+    if kind == "interpolated":  # its own point (tens of metres off at worst)
+        point = sales.loc[:, _POINT]
+    elif kind == "street":
         keys = pd.MultiIndex.from_arrays(
             [sales["code_commune"].astype(str), sales["street"].astype(str)]
         )
@@ -96,7 +100,6 @@ def precision_ranges(
     way; and those errors' statistics."""
     new_address, new_street = (mask[period] for mask in first_sales(prep.sales))
     sales = prep.sales.loc[period].reset_index(drop=True)
-    features = prep.features
     streets = street_centres(prep.sales)
     tables, results = {}, {}
     for kind, chosen in (
@@ -106,17 +109,11 @@ def precision_ranges(
     ):
         if not chosen.any():
             continue
-        if kind == "interpolated":  # at their own point: the period's features
-            moved = sales.loc[chosen].reset_index(drop=True)
-            matrix = rows_of(features.matrix, period)[chosen]
-            level = features.level[period][chosen]
-            spread = features.column("knn_rel_spread")[period][chosen]
-        else:
-            moved, _ = degraded(sales.loc[chosen].reset_index(drop=True), kind, centres, streets)
-            if moved.empty:
-                continue
-            batch = prep.features_of(moved, prep.sales)
-            matrix, level, spread = batch.matrix, batch.level, batch.column("knn_rel_spread")
+        moved, _ = degraded(sales.loc[chosen].reset_index(drop=True), kind, centres, streets)
+        if moved.empty:
+            continue
+        batch = prep.features_of(moved, prep.sales)
+        matrix, level, spread = batch.matrix, batch.level, batch.column("knn_rel_spread")
         log(f"ranges at {kind} precision: {len(moved)} sales placed there")
         frame = moved.loc[:, _FRAME]
         frame["estimate"] = estimate_from(booster.predict(matrix), level, moved["living_area_m2"])

@@ -40,3 +40,9 @@ def test_degraded_sales_lose_their_parcel_and_move_to_the_street_or_commune():
     none, ok = degraded(unknown, "municipality", CENTRES)
     assert none.empty and not ok.any()
     assert np.isfinite(moved["longitude"]).all()
+
+
+def test_an_interpolated_sale_keeps_its_point_but_not_its_parcel():
+    moved, ok = degraded(SALES, "interpolated", CENTRES)
+    assert ok.all() and moved["parcel_id"].isna().all()
+    assert moved["latitude"].tolist() == SALES["latitude"].tolist()
