@@ -232,6 +232,15 @@ class OfflineIndex:
             matched += max((words[t] for t in street.words if t in words), default=0.0)
         return min(matched / street.weight, 1.0)
 
+    @staticmethod
+    def _covers(street: Street, expansions: list[dict[str, float]]) -> float:
+        """Share of the query's words (idf-weighted) found in the street's name."""
+        total = sum(max(words.values(), default=0.0) for words in expansions)
+        found = sum(
+            max((words[t] for t in street.words if t in words), default=0.0) for words in expansions
+        )
+        return found / total if total else 0.0
+
     def _has_number(self, street: Street, parsed: ParsedQuery) -> bool:
         return bool(
             self._rows(
@@ -332,8 +341,16 @@ class OfflineIndex:
         """The convincing streets among candidates, best first (`words`: each one must be
         explained by the street or its commune)."""
         scored = [(s, self._score(s, expansions)) for s in candidates]
-        # Near-ties (scores within 0.05) go to the street with more known addresses.
-        ranked = {s.id: math.floor(v * 20) / 20 + 1e-3 * math.log1p(s.size) for s, v in scored}
+        # Near-ties (scores within 0.05) go to the street that explains more of the query
+        # ("rue du Bouquet de Longchamp" is not "rue de Longchamp"), then to the one with more
+        # known addresses (both terms stay below 0.01).
+        ranked = {
+            # (+1e-9: a full match summed in floats may fall just short of 1)
+            s.id: math.floor(v * 20 + 1e-9) / 20
+            + 8e-3 * math.floor(10 * self._covers(s, expansions) + 1e-9) / 10
+            + 1e-4 * math.log1p(s.size)
+            for s, v in scored
+        }
         scored.sort(key=lambda sv: (-ranked[sv[0].id], sv[0].id))
         top = [s for s, v in scored[: limit * 4] if v >= MIN_STREET_SCORE]
         if words is not None:

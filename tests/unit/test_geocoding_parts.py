@@ -157,3 +157,26 @@ def test_a_shared_postcode_takes_the_commune_the_query_names():
     assert found == [1] and words == {"sauvian"}
     # No name given: every commune of the postcode, as before.
     assert places.places(parse_query("1 rue haute 34410"))[0] == [0, 1]
+
+
+def test_the_street_explaining_the_whole_query_wins_over_a_bigger_one_it_contains():
+    rows = [("Rue de Longchamp", n, 48.86) for n in range(1, 60)]
+    rows += [("Rue du Bouquet de Longchamp", n, 48.87) for n in range(1, 12)]
+    addresses = pd.DataFrame(
+        {
+            "number": [str(n) for _, n, _ in rows],
+            "suffix": "",
+            "street": [s for s, _, _ in rows],
+            "postcode": "75004",
+            "code_commune": "75104",
+            "commune_name": "Paris 4e",
+            "latitude": [lat for _, _, lat in rows],
+            "longitude": 2.36,
+            "source": "ban",
+            "departement": "75",
+        }
+    )
+    index = OfflineIndex.from_frames(addresses, COMMUNES)
+    found = index.search("10 rue du Bouquet de Longchamp 75004 Paris")[0]
+    assert found.label.startswith("10 Rue du Bouquet de Longchamp")
+    assert index.search("10 rue de Longchamp 75004 Paris")[0].latitude == 48.86
