@@ -199,7 +199,15 @@ def _parse(
     errors += location_errors
     if errors:
         raise InvalidProperty(errors, omitted)
-    prop = Property.of(request, location.latitude, location.longitude, location.code_commune, today)
+    prop = Property.of(
+        request,
+        location.latitude,
+        location.longitude,
+        location.code_commune,
+        today,
+        precision=location.precision,
+        parcel_id=location.parcel_id,
+    )
     return request, prop, location
 
 

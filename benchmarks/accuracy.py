@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/accuracy.py --home /tmp/model-home            # trains, then prints
     .venv/bin/python benchmarks/accuracy.py --home /tmp/model-home --version V  # prints a version
+    .venv/bin/python benchmarks/accuracy.py --home /tmp/model-home --as-user    # as a user gets it
 
 Prints the overall figures of the model, of the same model without its calibration by
 level, of the ablation without the tranquillity features and of the two baselines next to
@@ -21,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import accuracy_as_user  # noqa: E402
 from model import registry  # noqa: E402
 from model.settings import layout  # noqa: E402
 from training import evaluate as ev  # noqa: E402
@@ -34,6 +36,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--home", required=True)
     parser.add_argument("--version", help="print this version instead of training a new one")
     parser.add_argument("--test-from", default="2024-01-01")
+    accuracy_as_user.add_arguments(parser)
     return parser.parse_args()
 
 
@@ -82,6 +85,8 @@ def print_default(evaluation: dict) -> None:
 
 def main() -> None:
     args = parse_args()
+    if args.as_user:  # the sales valued from what a user gives (benchmarks/accuracy_as_user.py)
+        return accuracy_as_user.main(args)
     version = trained_version(args)
     evaluation = registry.read_metadata(layout(args.home).models, version)["evaluation"]
     print(

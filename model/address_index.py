@@ -32,7 +32,11 @@ CREATE TABLE streets(
     words TEXT NOT NULL, weight REAL);
 CREATE TABLE numbers(
     street_id INTEGER NOT NULL, number TEXT NOT NULL, suffix TEXT NOT NULL,
-    latitude REAL NOT NULL, longitude REAL NOT NULL, code_commune TEXT NOT NULL);
+    latitude REAL NOT NULL, longitude REAL NOT NULL, code_commune TEXT NOT NULL,
+    parcel_id TEXT);
+CREATE TEMP TABLE parcels(
+    code_commune TEXT NOT NULL, number TEXT NOT NULL, suffix TEXT NOT NULL,
+    words TEXT NOT NULL, parcel_id TEXT NOT NULL);
 CREATE VIRTUAL TABLE street_words USING fts5(
     words, commune, content='', detail=column, tokenize='ascii');
 CREATE TABLE words(word TEXT PRIMARY KEY, streets INTEGER NOT NULL) WITHOUT ROWID;
@@ -111,16 +115,56 @@ class AddressIndexWriter:
         # Numbers in the order they came, street by street (the first of a number wins).
         numbers = addresses.assign(street_id=ids.tolist()).sort_values("street_id", kind="stable")
         self._db.executemany(
-            "INSERT INTO numbers VALUES (?,?,?,?,?,?)",
+            "INSERT INTO numbers VALUES (?,?,?,?,?,?,NULL)",
             numbers[
                 ["street_id", "number", "suffix", "latitude", "longitude", "code_commune"]
             ].itertuples(index=False, name=None),
         )
         self.rows += len(addresses)
 
+    def add_parcels(self, sales: pd.DataFrame) -> None:
+        """The parcel of earlier sales at each address (columns code_commune, number, suffix,
+        street, parcel_id): `finish` gives it to the index's numbers of that address, BAN's
+        too, matched on the street's words, so that a house number found brings its
+        parcel's history (its point may be farther from the parcel's centre than a snap)."""
+        sales = sales.loc[sales["parcel_id"].notna() & sales["street"].notna()]
+        if sales.empty:
+            return
+        keys = ["code_commune", "number", "suffix", "street"]
+        frame = sales.assign(
+            number=sales["number"].fillna("").astype(str).str.lstrip("0"),
+            suffix=normalise_suffixes(sales["suffix"]),
+            code_commune=sales["code_commune"].astype(str),
+            street=sales["street"].astype(str),
+            parcel_id=sales["parcel_id"].astype(str),
+        )
+        frame = frame.loc[frame["number"] != "", [*keys, "parcel_id"]]
+        # One parcel per address: the last listed (a home's parcel rarely changes).
+        frame = frame.drop_duplicates(keys, keep="last")
+        words = {s: " ".join(tokens(s)) for s in frame["street"].unique()}
+        self._db.executemany(
+            "INSERT INTO parcels VALUES (?,?,?,?,?)",
+            zip(
+                frame["code_commune"],
+                frame["number"],
+                frame["suffix"],
+                frame["street"].map(words),
+                frame["parcel_id"],
+                strict=True,
+            ),
+        )
+
     def finish(self) -> Path:
         """Vocabulary, weights and indexes; then the file replaces any previous one."""
         db = self._db
+        db.executescript(
+            "CREATE INDEX temp.parcels_address ON parcels(code_commune, number, suffix, words);"
+            "UPDATE numbers SET parcel_id = (SELECT p.parcel_id FROM parcels p, streets s "
+            "WHERE s.id = numbers.street_id AND p.code_commune = numbers.code_commune "
+            "AND p.number = numbers.number AND p.suffix = numbers.suffix AND p.words = s.words "
+            "LIMIT 1);"
+            "DROP TABLE temp.parcels;"
+        )
         db.executescript(
             "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, street_words, 'col');"
             "INSERT INTO words SELECT term, doc FROM temp.vocab WHERE col = 'words';"

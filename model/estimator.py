@@ -12,6 +12,7 @@ comparable sales it looked at.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +41,7 @@ from model.market import MarketIndex, month_label
 from model.places import Nearest, Places, read_addresses, read_communes
 from model.pricing import Priced, Pricer, confidence, subjects_of
 from model.property import Property
-from model.ranges import RangeTable
+from model.ranges import PRECISION_RANGES_FILE, PrecisionRanges, RangeTable, precision_class
 from model.sales import Comparable
 from model.shared import built_once
 from model.tranquillity import Tranquillity
@@ -87,6 +88,7 @@ class Estimator:
             )
         self.ranges = RangeTable.from_dict(meta["ranges"])
         self.equity = self._read_equity(bundle.path)
+        self.precision_ranges = _precision_ranges(bundle.path)
         self._groups = explain.feature_groups(self.names)
 
         self.market = MarketIndex.from_frame(bundle.table(bundle_format.MARKET_TABLE))
@@ -112,6 +114,7 @@ class Estimator:
             self.ranges,
             self.tranquillity,
             self.tq_features,
+            self.precision_ranges,
         )
 
     @classmethod
@@ -179,12 +182,18 @@ class Estimator:
         if not keep:
             return results
         idx = np.array(keep)
-        parcels = self.places.parcels(
-            xyz[idx],
-            None if parcel_ids is None else [parcel_ids[i] for i in keep],
-            partial(nearest.of, idx),
-        )
+        # Given parcels, else those the homes' geocoding found, else the nearest sale's.
+        given = [(props if parcel_ids is None else parcel_ids)[i] for i in keep]
+        if parcel_ids is None:
+            given = [prop.parcel_id for prop in given]
+        parcels = self.places.parcels(xyz[idx], given, partial(nearest.of, idx))
         chosen = [props[i] for i in keep]
+        # A home placed by interpolation, at its street or at its commune has no parcel of its
+        # own (a new address, or an unknown point): the nearest sale's would lend it another
+        # home's history.
+        for j, prop in enumerate(chosen):
+            if precision_class(prop.precision) != "housenumber":
+                parcels[j] = None
         subjects = subjects_of(chosen, [codes[i] for i in keep], parcels)
         priced = self.pricer.price(chosen, subjects, explain)
         # The range's multipliers apply around the calibrated price, as in the evaluation.
@@ -243,7 +252,7 @@ class Estimator:
             low=round(low, -2),
             high=round(high, -2),
             price_per_m2=round(v / prop.living_area_m2, 0),
-            confidence=confidence(high / low, batch.distances[j]),
+            confidence=confidence(high / low, batch.distances[j], priced.classes[j]),
             baseline=round(baseline, 0),
             contributions=contributions,
             comparables=shown,
@@ -323,3 +332,11 @@ class Estimator:
             tranquillity=self._tranquillity_summary(longitude, latitude, code, on),
             data_until=self.data_until.isoformat(),
         )
+
+
+def _precision_ranges(folder: Path) -> PrecisionRanges:
+    """The bundle's ranges by location precision (an older bundle has none: the main table)."""
+    path = Path(folder) / PRECISION_RANGES_FILE
+    if not path.is_file():
+        return PrecisionRanges()
+    return PrecisionRanges.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -15,7 +15,7 @@ from model import features as feats
 from model.geography import departement_of
 from model.market import MarketIndex, month_number
 from model.property import Property
-from model.ranges import RangeTable
+from model.ranges import PrecisionRanges, RangeTable, precision_classes
 from model.tranquillity import Tranquillity
 
 
@@ -31,6 +31,7 @@ class Priced:
     low: np.ndarray  # log multipliers of the 80 % range
     high: np.ndarray
     months: np.ndarray  # market month each price reflects
+    classes: np.ndarray  # precision class of each home's place (`model.ranges`)
 
 
 def subjects_of(props: list[Property], codes: list[str], parcels: np.ndarray) -> dict:
@@ -61,17 +62,24 @@ class Pricer:
     ranges: RangeTable
     tranquillity: Tranquillity | None
     tq_features: tuple[str, ...]
+    # Ranges of homes placed at their street or commune (none: the main table for all).
+    precision_ranges: PrecisionRanges = PrecisionRanges()
 
     def price(self, props: list[Property], subjects: dict, explain: bool) -> Priced:
         """Prices of the subjects, with SHAP values when explained, and their ranges."""
         batch = self.features(subjects)
         prediction, shap = self.predict(batch, explain)
         value = np.exp(batch.level + prediction) * subjects["living_area_m2"]
-        low, high = self.ranges.multipliers(
-            subjects["departement"], subjects["property_type"], batch.column("knn_rel_spread")
+        classes = precision_classes([p.precision for p in props])
+        low, high = self.precision_ranges.multipliers(
+            self.ranges,
+            subjects["departement"],
+            subjects["property_type"],
+            batch.column("knn_rel_spread"),
+            classes,
         )
         months = self.market.reference_month(month_number(subjects["date"]))
-        return Priced(props, subjects, batch, value, shap, low, high, months)
+        return Priced(props, subjects, batch, value, shap, low, high, months, classes)
 
     def features(self, subjects: dict) -> feats.FeatureBatch:
         """The feature batch of the subjects, tranquillity features included."""
@@ -102,20 +110,29 @@ class Pricer:
 # The confidence levels: a range's width (high / low) and its K_CLOSE-th neighbour's distance.
 HIGH_MAX_RATIO, HIGH_MAX_METRES = 1.45, 300
 LOW_MIN_RATIO, LOW_MIN_METRES = 1.9, 2_000
+# A home placed at its street's centre is never "high": its neighbours and parcel are
+# guessed; one placed at its commune's centre is "low" (its neighbours are the centre's).
+CAPPED_AT = {"street": "medium", "municipality": "low"}
 
 
-def confidence(ratio: float, distances: np.ndarray) -> str:
+def confidence(ratio: float, distances: np.ndarray, precision_class: str = "housenumber") -> str:
     """The confidence in a price ("high", "medium" or "low"), from its range's width
-    (high / low) and how far its K_CLOSE-th neighbour is (metres)."""
+    (high / low), how far its K_CLOSE-th neighbour is (metres) and how precisely the home
+    was placed (`model.ranges.precision_class`)."""
     close = distances[min(feats.K_CLOSE, len(distances)) - 1]
-    return str(confidence_levels([ratio], [close])[0])
+    return str(confidence_levels([ratio], [close], [precision_class])[0])
 
 
-def confidence_levels(ratio, close_metres) -> np.ndarray:
+def confidence_levels(ratio, close_metres, classes=None) -> np.ndarray:
     """`confidence` of many prices at once (the backtest measures how often each holds)."""
     ratio = np.asarray(ratio, dtype="float64")
     close = np.asarray(close_metres, dtype="float64")
     with np.errstate(invalid="ignore"):
         high = (ratio <= HIGH_MAX_RATIO) & (close <= HIGH_MAX_METRES)
         low = (ratio > LOW_MIN_RATIO) | ~np.isfinite(close) | (close > LOW_MIN_METRES)
-    return np.where(high, "high", np.where(low, "low", "medium"))
+    levels = np.where(high, "high", np.where(low, "low", "medium")).astype(object)
+    if classes is not None:
+        classes = np.asarray(classes, dtype=object)
+        levels[(classes == "street") & (levels == "high")] = CAPPED_AT["street"]
+        levels[classes == "municipality"] = CAPPED_AT["municipality"]
+    return levels.astype(str)

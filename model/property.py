@@ -319,6 +319,11 @@ class Property:
     outbuildings: int = 0
     # INSEE code of the commune (arrondissement for Paris, Lyon, Marseille) when known.
     code_commune: str | None = None
+    # How precisely the place is known: the geocoder's precision (`housenumber`, `street`,
+    # `municipality`, ...); None for coordinates. Ranges and confidence follow it.
+    precision: str | None = None
+    # The cadastral parcel when the place's geocoding knows it (else the nearest sale's).
+    parcel_id: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, today: date | None = None) -> Property:
@@ -335,6 +340,8 @@ class Property:
         longitude: float,
         code_commune: str | None = None,
         today: date | None = None,
+        precision: str | None = None,
+        parcel_id: str | None = None,
     ) -> Property:
         """The property of validated fields at a place (the valuation date defaults to today)."""
         return cls(
@@ -347,4 +354,6 @@ class Property:
             land_area_m2=home.land_area_m2,
             outbuildings=home.outbuildings or 0,
             code_commune=code_commune,
+            precision=precision,
+            parcel_id=parcel_id,
         )

@@ -158,3 +158,65 @@ class RangeTable:
             by_type_tier=cells(data.get("tier_type", {}), tiered=True),
             by_cell_tier=cells(data.get("tier_cell", {}), tiered=True),
         )
+
+
+# --- ranges by location precision ---------------------------------------------------------
+
+# A bundle file (covered by its checksums): the range tables of homes placed less exactly.
+PRECISION_RANGES_FILE = "ranges_by_precision.json"
+# The precision classes of ranges and confidence: `housenumber` (the home's own point: given
+# coordinates or a house number found), `interpolated` (a number the index lacks, placed
+# between its neighbours: a new address), `street` (a point of the street) and
+# `municipality` (the commune's centre, or a postcode's commune).
+PRECISION_CLASSES = ("housenumber", "interpolated", "street", "municipality")
+_CLASS_OF = {
+    "interpolated": "interpolated",
+    "street": "street",
+    "municipality": "municipality",
+    "postcode": "municipality",
+}
+
+
+def precision_class(precision: str | None) -> str:
+    """The class of a geocoder's precision (None, coordinates, housenumber: `housenumber`)."""
+    return _CLASS_OF.get(precision or "", "housenumber")
+
+
+def precision_classes(precisions) -> np.ndarray:
+    """`precision_class` of each of many precisions."""
+    return np.array([precision_class(p) for p in precisions], dtype=object)
+
+
+@dataclass(frozen=True)
+class PrecisionRanges:
+    """The range tables of the less exact classes (`interpolated`, `street`,
+    `municipality`), fitted on out-of-time errors of homes placed that way
+    (`training.precision_ranges`); the `housenumber` class uses the main table. A class
+    without its table (an older bundle) falls back to the main one."""
+
+    tables: dict[str, RangeTable] = field(default_factory=dict)
+
+    def multipliers(
+        self, main: RangeTable, departement, property_type, spread, classes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Log multipliers (low, high): each home's class's table, else `main`'s."""
+        low, high = main.multipliers(departement, property_type, spread)
+        classes = np.asarray(classes, dtype=object)
+        deps = np.asarray(departement, dtype=object)
+        types = np.asarray(property_type, dtype=object)
+        spread = np.asarray(spread, dtype="float64")
+        for name, table in self.tables.items():
+            rows = np.flatnonzero(classes == name)
+            if len(rows):
+                low[rows], high[rows] = table.multipliers(deps[rows], types[rows], spread[rows])
+        return low, high
+
+    def to_dict(self) -> dict:
+        return {name: table.to_dict() for name, table in self.tables.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PrecisionRanges:
+        unknown = set(data) - set(PRECISION_CLASSES)
+        if unknown:
+            raise ValueError(f"unknown precision classes: {sorted(unknown)}")
+        return cls({name: RangeTable.from_dict(table) for name, table in data.items()})

@@ -60,6 +60,7 @@ SALES_COLUMNS = {
     "latitude": "latitude",
     "longitude": "longitude",
     "departement": "departement",
+    "parcel_id": "parcel_id",
 }
 # Metropolitan France and overseas départements fit in these bounds; anything else is a typo.
 LATITUDE_RANGE = (-22.0, 52.0)
@@ -105,7 +106,8 @@ def read_ban(path: Path) -> pd.DataFrame:
 def dvf_addresses(sales: pd.DataFrame) -> pd.DataFrame:
     """Distinct addresses of sales, at the median of their coordinates."""
     keys = ["number", "suffix", "street", "postcode", "code_commune"]
-    frame = sales.rename(columns=SALES_COLUMNS)[list(SALES_COLUMNS.values())]
+    frame = sales.rename(columns=SALES_COLUMNS)
+    frame = frame[[c for c in SALES_COLUMNS.values() if c in frame.columns]]
     frame = frame.assign(**{k: frame[k].fillna("").astype("str") for k in keys})
     grouped = frame.groupby(keys, sort=False, observed=True, dropna=False).agg(
         commune_name=("commune_name", "first"),
@@ -202,6 +204,8 @@ class AddressIndex:
             else:
                 dvf[key] = dvf.get(key, 0) + value
         self._add(addresses)
+        if "parcel_id" in sales.columns:  # every département's, BAN ones too
+            self.writer.add_parcels(sales.rename(columns=SALES_COLUMNS))
 
     def _add(self, addresses: pd.DataFrame) -> None:
         self.writer.add(addresses)

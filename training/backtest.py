@@ -24,12 +24,13 @@ from model import features as feats
 from model.equity import EquityCalibration
 from model.market import month_number
 from model.pricing import confidence_levels
-from model.ranges import RangeTable
+from model.ranges import PrecisionRanges, RangeTable
 from training import evaluate as ev
 from training.calibration import Calibration, calibration_errors, estimate_from, fit_on, rows_of
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix
 from training.metadata import jsonable
+from training.precision_ranges import precision_ranges
 
 if TYPE_CHECKING:  # types only: train imports this module
     from training.train import Fitting, Prepared
@@ -111,6 +112,10 @@ class Backtest:
     final_equity: EquityCalibration = field(default_factory=EquityCalibration)
     # Model B itself: `training.champion` scores it beside the champion on the newest sales.
     model_b: lgb.Booster | None = None
+    # The final ranges of homes placed less exactly (interpolated, at their street or commune:
+    # `training.precision_ranges`) and model B's errors on the test sales placed so.
+    precision_ranges: PrecisionRanges | None = None
+    placement: dict | None = None
 
     @property
     def test_period(self) -> list[str]:
@@ -135,7 +140,7 @@ class Backtest:
             "notes": list(self.notes),
             "calibration_quantiles": self.calibration_ranges.to_dict(),
             "calibration_equity": self.calibration_equity.to_dict(),
-        }
+        } | ({"placement": jsonable(self.placement)} if self.placement else {})
 
 
 def run_backtest(
@@ -191,9 +196,14 @@ def run_backtest(
     # The final model's calibration: model B's out-of-time errors on the test period, the
     # latest behaviour of the market, hence the closest to what the final model will meet.
     final = fit_on(test_frame, "estimate_raw")
+    by_precision = placement = None
+    if prep.commune_centres is not None:
+        by_precision, placement = precision_ranges(
+            prep, test, model_b, prep.commune_centres, log, final.equity
+        )
     return Backtest(
         split, results, NOTES, calibration.ranges, final.ranges, importance, test_frame,
-        calibration.equity, final.equity, model_b,
+        calibration.equity, final.equity, model_b, by_precision, placement,
     )  # fmt: skip
 
 

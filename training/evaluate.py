@@ -165,7 +165,7 @@ def fmt(name: str, value) -> str:
     """A figure as printed in reports."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if name in ("mdape", "pe10", "pe20", "coverage", "width"):
+    if name in ("mdape", "pe10", "pe20", "coverage", "width", "mdape_coordinates"):
         return f"{100 * value:.1f} %"
     if name in ("median_ratio", "prd", "prd_untrimmed"):
         return f"{value:.3f}"
@@ -355,7 +355,94 @@ def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
             table(results[name]["by_departement_type"], ["departement", "property_type"]),
             "",
         ]
+    if evaluation.get("placement"):
+        lines += placement_section(evaluation["placement"])
     if evaluation.get("notes"):
         lines += ["## Notes", ""] + [f"- {note}" for note in evaluation["notes"]] + [""]
     lines += ["## Graphiques", ""] + [f"![{name}](plots/{name})" for name in plots] + [""]
     return "\n".join(lines)
+
+
+# --- placement: the coordinates path and the user's path -------------------------------
+
+PATH_METRICS = ("sales", "mdape", "pe10", "pe20", "median_ratio", "coverage", "width")
+# As a user: within this many points of MdAPE of the coordinates path; the range's
+# coverage within the coverage target in every precision class.
+AS_USER_MAX_GAP = 0.003
+
+
+def placement_section(placement: Mapping) -> list[str]:
+    """Model B's error on the test sales placed at their street or commune (the backtest's
+    `placement`: fitted ranges, so no coverage), for `render_report`."""
+    rows = [{"placement": name, **stats} for name, stats in placement.items()]
+    return [
+        "## Ventes test placées comme le géocodeur les placerait",
+        "",
+        "Erreurs du modèle B sur les ventes test qu'un index d'adresses antérieur ignorerait "
+        "(adresse sans vente antérieure : `interpolated` à leur point, `street` au centre de "
+        "leur rue ; rue sans vente antérieure : `municipality` au centre de la commune ; sans "
+        "parcelle hors `interpolated`) ; leurs quantiles sont les fourchettes servies à ces "
+        "précisions (couverture mesurée par `benchmarks/accuracy.py --as-user`).",
+        "",
+        table(rows, ["placement"], ("sales", "mdape", "pe10", "pe20", "median_ratio", "width")),
+        "",
+    ]
+
+
+def as_user_report(summary: Mapping) -> str:
+    """Both scoring paths, the gap, and the as-user figures per location precision."""
+    paths = [{"path": name, **stats} for name, stats in summary["paths"].items()]
+    gap = summary["gap"]
+    mdape_ok = gap["mdape"] is not None and gap["mdape"] <= AS_USER_MAX_GAP
+    lines = [
+        "## Deux chemins : coordonnées DVF et adresse saisie géocodée",
+        "",
+        f"{summary['sales']} ventes test ; adresse introuvable : {summary['not_found']} ; "
+        f"hors couverture : {summary['refused']} ; comparées : {summary['scored']}.",
+        "",
+        table(paths, ["path"], PATH_METRICS),
+        "",
+        f"Écart (adresse − coordonnées) : MdAPE {_points(gap['mdape'])} "
+        f"(cible ≤ {_points(AS_USER_MAX_GAP)} : {'✓' if mdape_ok else '✗'}), "
+        f"PE10 {_points(gap['pe10'])}, PE20 {_points(gap['pe20'])}, "
+        f"couverture {_points(gap['coverage'])}.",
+        "",
+        "## Adresse saisie, par précision de la localisation",
+        "",
+        _precision_table(summary["by_precision"], "precision"),
+        "",
+        "## Adresse saisie, par classe de précision des fourchettes",
+        "",
+        _precision_table(summary["by_precision_class"], "precision_class"),
+        "",
+        "## Adresse saisie, par département",
+        "",
+        _precision_table(summary["by_departement"], "departement"),
+        "",
+        "## Adresse saisie, par classe et niveau de confiance",
+        "",
+        table(summary["confidence"], ["precision_class", "confidence"], PATH_METRICS),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _precision_table(rows: list[Mapping], key: str) -> str:
+    """As-user figures per precision, the coverage's target met or not, and the same
+    sales' MdAPE through their coordinates."""
+    marked = []
+    for row in rows:
+        ok = meets("coverage", row.get("coverage"))
+        marked.append(
+            {
+                **row,
+                key: f"{row[key]}{'' if ok is None else (' ✓' if ok else ' ✗')}",
+                "mdape_coordinates": row["coordinates"]["mdape"],
+            }
+        )
+    metrics = (*PATH_METRICS, "mdape_coordinates")
+    return table(marked, [key], metrics).replace("mdape_coordinates |", "mdape (coordinates) |", 1)
+
+
+def _points(value) -> str:
+    return "–" if value is None else f"{100 * value:+.2f} pt"

@@ -14,6 +14,7 @@ Steps (pure functions on tables, I/O at the edges):
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -34,6 +35,7 @@ from model.equity import EQUITY_FILE
 from model.geography import departement_label
 from model.market import MarketIndex
 from model.property import PROPERTY_TYPES
+from model.ranges import PRECISION_RANGES_FILE
 from model.settings import Layout
 from training import evaluate as ev
 from training import model_card, release, settings
@@ -201,6 +203,9 @@ class Prepared:
     flagged: pd.DataFrame | None = None
     # How features of other sales are computed (here or on a Dask cluster).
     runner: Runner = run_here
+    # code_commune, latitude, longitude of the communes: where a geocoder places a home it
+    # finds only at its commune (`training.precision_ranges`).
+    commune_centres: pd.DataFrame | None = None
 
     def features_of(
         self, subjects: pd.DataFrame, pool: pd.DataFrame, market: MarketIndex | None = None
@@ -246,7 +251,13 @@ def prepare_features(
         clean, clean, market, table, tq, path=path, runner=runner, log=log
     )
     flagged = flagged_sales(sales)
-    return Prepared(clean, features, target, market, table, tq, left_out, flagged, runner)
+    point = ["code_commune", "latitude", "longitude"]
+    centres = (
+        communes.loc[:, point].astype({"code_commune": str})
+        if set(point) <= set(communes)
+        else None
+    )
+    return Prepared(clean, features, target, market, table, tq, left_out, flagged, runner, centres)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -368,4 +379,6 @@ def report_files(version: str, evaluation: dict, backtest: Backtest) -> dict[str
         for name in plots:
             files[f"plots/{name}"] = (tmp / name).read_bytes()
     files["evaluation.md"] = ev.render_report(version, evaluation, plots)
+    if backtest.precision_ranges is not None:
+        files[PRECISION_RANGES_FILE] = json.dumps(backtest.precision_ranges.to_dict(), indent=1)
     return files

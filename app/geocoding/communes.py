@@ -47,21 +47,29 @@ class CommuneIndex:
         words = set(parsed.words)
         if parsed.postcode:
             found = self._by_postcode.get(parsed.postcode, [])
+            # A postcode shared by several communes: the one the query names, if any (its
+            # other communes' names are street words: "route de Sauvian 34410 Sérignan").
+            named = [i for i in found if self._tokens[i] and self._tokens[i] <= words]
+            if named:
+                return self._best_named(named, parsed.words)
             if found:
                 return found, {t for i in found for t in self._tokens[i] & words}
-        order = {w: k for k, w in enumerate(parsed.words)}  # last position of each word
         candidates = {i for w in words for i in self._by_word.get(w, ())}
         named = [i for i in candidates if self._tokens[i] <= words]
         if not named:
             return [], set()
+        return self._best_named(named, parsed.words)
 
-        # The longest name wins, then the one written last (places come after streets),
-        # then the most populous of homonyms.
+    def _best_named(self, named: list[int], words: tuple[str, ...]) -> tuple[list[int], set[str]]:
+        """The longest name wins, then the one written last (places come after streets),
+        then the most populous of homonyms; and the words of its name."""
+        order = {w: k for k, w in enumerate(words)}  # last position of each word
+
         def rank(i: int) -> tuple:
             name = self._tokens[i]
             return (len(name), max(order[w] for w in name), self._population[i])
 
-        named.sort(key=rank, reverse=True)
+        named = sorted(named, key=rank, reverse=True)
         best = [i for i in named if rank(i)[:2] == rank(named[0])[:2]]
         return best, set(self._tokens[best[0]])
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# How precisely an address was located, most precise first.
-PRECISIONS = ("housenumber", "street", "municipality", "postcode", "coordinates")
+# How precisely an address was located, most precise first ("interpolated": a house number
+# the offline index placed between the known numbers of its street side).
+PRECISIONS = ("housenumber", "interpolated", "street", "municipality", "postcode", "coordinates")
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,6 @@ class Location:
     label: str | None = None  # the address as understood, for display (never logged)
     code_commune: str | None = None  # INSEE code (arrondissement in Paris, Lyon, Marseille)
     postcode: str | None = None
+    # The cadastral parcel of earlier sales at this address (offline index), so that the
+    # home gets its parcel's history; None when unknown.
+    parcel_id: str | None = None

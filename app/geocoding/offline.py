@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.geocoding.communes import CommuneIndex
+from app.geocoding.interpolation import Known, Placed, interpolate, nearest
 from app.geocoding.location import Location
 from model.address_index import (
     INDEX_FILE,
@@ -93,6 +94,9 @@ class OfflineIndex:
         db = open_read_only(self.path)
         try:
             self.street_count = int(_meta(db, "streets"))
+            # An index written before numbers had their parcel: none.
+            columns = {row[1] for row in db.execute("PRAGMA table_info(numbers)")}
+            self._parcel = "parcel_id" if "parcel_id" in columns else "NULL"
             for postcode, code in db.execute("SELECT DISTINCT postcode, code_commune FROM streets"):
                 self.places.add_postcode(postcode, code)
         finally:
@@ -228,6 +232,15 @@ class OfflineIndex:
             matched += max((words[t] for t in street.words if t in words), default=0.0)
         return min(matched / street.weight, 1.0)
 
+    @staticmethod
+    def _covers(street: Street, expansions: list[dict[str, float]]) -> float:
+        """Share of the query's words (idf-weighted) found in the street's name."""
+        total = sum(max(words.values(), default=0.0) for words in expansions)
+        found = sum(
+            max((words[t] for t in street.words if t in words), default=0.0) for words in expansions
+        )
+        return found / total if total else 0.0
+
     def _has_number(self, street: Street, parsed: ParsedQuery) -> bool:
         return bool(
             self._rows(
@@ -245,7 +258,7 @@ class OfflineIndex:
         typed = ""
         if parsed.number is not None:
             hits = self._rows(
-                "SELECT suffix, latitude, longitude, code_commune FROM numbers "
+                f"SELECT suffix, latitude, longitude, code_commune, {self._parcel} FROM numbers "
                 "WHERE street_id = ? AND number = ? ORDER BY rowid",
                 street.id,
                 parsed.number,
@@ -253,7 +266,7 @@ class OfflineIndex:
             want = parsed.suffix or ""
             exact = [h for h in hits if h[0] == want]
             if hits:
-                _, lat, lon, code = (exact or hits)[0]
+                _, lat, lon, code, parcel = (exact or hits)[0]
                 suffix = f" {want}" if want and exact else ""
                 return Location(
                     latitude=float(lat),
@@ -263,9 +276,33 @@ class OfflineIndex:
                     label=f"{parsed.number}{suffix} {name} {place}",
                     code_commune=str(code),
                     postcode=postcode,
+                    parcel_id=(parcel or None) if exact else None,  # another suffix: not its
                 )
-            if prefix:  # a suggestion keeps the number typed, though the index lacks it
-                typed = f"{parsed.number}{f' {want}' if want else ''} "
+            typed = f"{parsed.number}{f' {want}' if want else ''} "
+            placed = self._interpolated(street, parsed)
+            if placed is not None:
+                return Location(
+                    latitude=placed.latitude,
+                    longitude=placed.longitude,
+                    precision="interpolated",
+                    source=source,
+                    label=f"{typed}{name} {place}",
+                    code_commune=placed.code_commune,
+                    postcode=postcode,
+                )
+            if not prefix:  # a suggestion keeps the number typed, though the index lacks it
+                typed = ""
+            closest = self._nearest(street, parsed)
+            if closest is not None:  # the street, at its known number nearest the one typed
+                return Location(
+                    latitude=float(closest.latitude),
+                    longitude=float(closest.longitude),
+                    precision="street",
+                    source=source,
+                    label=f"{typed}{name} {place}",
+                    code_commune=str(closest.code_commune),
+                    postcode=postcode,
+                )
         return Location(
             latitude=float(street.latitude),
             longitude=float(street.longitude),
@@ -275,6 +312,22 @@ class OfflineIndex:
             code_commune=street.code_commune,
             postcode=postcode,
         )
+
+    def _known(self, street: Street) -> list[Known]:
+        rows = self._rows(
+            "SELECT number, suffix, latitude, longitude, code_commune FROM numbers "
+            "WHERE street_id = ?",
+            street.id,
+        )
+        return [Known(*row) for row in rows]
+
+    def _interpolated(self, street: Street, parsed: ParsedQuery) -> Placed | None:
+        """The typed number between the street's known numbers of its side, if it can be."""
+        return interpolate(parsed.number, parsed.suffix, self._known(street))
+
+    def _nearest(self, street: Street, parsed: ParsedQuery) -> Known | None:
+        """The street's known number closest to the typed one."""
+        return nearest(parsed.number, parsed.suffix, self._known(street))
 
     @staticmethod
     def _explains(street: Street, words: list[str], expansions: list[dict[str, float]]) -> bool:
@@ -288,8 +341,16 @@ class OfflineIndex:
         """The convincing streets among candidates, best first (`words`: each one must be
         explained by the street or its commune)."""
         scored = [(s, self._score(s, expansions)) for s in candidates]
-        # Near-ties (scores within 0.05) go to the street with more known addresses.
-        ranked = {s.id: math.floor(v * 20) / 20 + 1e-3 * math.log1p(s.size) for s, v in scored}
+        # Near-ties (scores within 0.05) go to the street that explains more of the query
+        # ("rue du Bouquet de Longchamp" is not "rue de Longchamp"), then to the one with more
+        # known addresses (both terms stay below 0.01).
+        ranked = {
+            # (+1e-9: a full match summed in floats may fall just short of 1)
+            s.id: math.floor(v * 20 + 1e-9) / 20
+            + 8e-3 * math.floor(10 * self._covers(s, expansions) + 1e-9) / 10
+            + 1e-4 * math.log1p(s.size)
+            for s, v in scored
+        }
         scored.sort(key=lambda sv: (-ranked[sv[0].id], sv[0].id))
         top = [s for s, v in scored[: limit * 4] if v >= MIN_STREET_SCORE]
         if words is not None:

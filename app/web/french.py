@@ -39,6 +39,8 @@ CONFIDENCE = {
 }
 PRECISION = {
     "housenumber": "au numéro près",
+    "interpolated": "entre les numéros connus de la rue (numéro absent de l'index, placé par "
+    "interpolation)",
     "street": "à la rue (le numéro n'a pas été trouvé)",
     "municipality": "au centre de la commune seulement : précisez la rue pour une "
     "estimation plus fine",

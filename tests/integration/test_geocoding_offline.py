@@ -199,3 +199,25 @@ def test_an_index_of_another_layout_or_damaged_answers_with_communes(tables, tmp
     found = built.search("12 rue de rivoli 75004 paris")
     assert [(f.precision, f.code_commune) for f in found] == [("municipality", "75104")]
     assert "offline address search failed" in caplog.text
+
+
+def test_a_number_the_index_lacks_is_placed_between_its_side_neighbours(tables):
+    addresses, communes, _ = tables
+    rivoli = addresses[(addresses["street"] == "Rue de Rivoli") & (addresses["suffix"] == "")]
+    truth = rivoli[rivoli["number"] == "12"].iloc[0]
+    index = OfflineIndex.from_frames(rivoli[rivoli["number"] != "12"], communes)
+    found = index.search("12 rue de Rivoli 75004 Paris")[0]
+    assert found.precision == "interpolated" and found.code_commune == "75104"
+    assert found.label.startswith("12 Rue de Rivoli")
+    # BAN's own point of n° 12, hidden from the index: the interpolation lands near it.
+    metres = 111_000 * max(
+        abs(found.latitude - truth["latitude"]),
+        abs(found.longitude - truth["longitude"]) * 0.66,
+    )
+    assert metres < 40
+    # Past the last odd number nothing is guessed: the street, at that last odd number.
+    odd = rivoli[rivoli["number"].str.isdigit() & (rivoli["number"].str[-1].isin(list("13579")))]
+    last = odd.loc[odd["number"].astype(int).idxmax()]
+    beyond = index.search(f"{int(last['number']) + 2} rue de Rivoli 75001 Paris")[0]
+    assert beyond.precision == "street"
+    assert (beyond.latitude, beyond.longitude) == (last["latitude"], last["longitude"])

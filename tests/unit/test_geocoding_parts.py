@@ -136,3 +136,47 @@ def test_reference_is_the_champions_else_the_prepared_one(tmp_path, champion):
     if champion:
         (paths.models / "champion").write_text("v1", encoding="utf-8")
     assert reference_dir_for(tmp_path) == (bundled if champion else paths.reference)
+
+
+def test_a_shared_postcode_takes_the_commune_the_query_names():
+    shared = pd.DataFrame(
+        {
+            "code_commune": ["34299", "34300"],
+            "name": ["Sérignan", "Sauvian"],
+            "postcode": ["34410", "34410"],
+            "population": [7_000, 5_000],
+            "latitude": [43.28, 43.29],
+            "longitude": [3.28, 3.23],
+        }
+    )
+    places = CommuneIndex(shared)
+    # "Sauvian" names the road here, not the place: it stays a street word.
+    found, words = places.places(parse_query("2 rte de Sauvian 34410 Sérignan"))
+    assert found == [0] and words == {"serignan"}
+    found, words = places.places(parse_query("1 rue haute 34410 Sauvian"))
+    assert found == [1] and words == {"sauvian"}
+    # No name given: every commune of the postcode, as before.
+    assert places.places(parse_query("1 rue haute 34410"))[0] == [0, 1]
+
+
+def test_the_street_explaining_the_whole_query_wins_over_a_bigger_one_it_contains():
+    rows = [("Rue de Longchamp", n, 48.86) for n in range(1, 60)]
+    rows += [("Rue du Bouquet de Longchamp", n, 48.87) for n in range(1, 12)]
+    addresses = pd.DataFrame(
+        {
+            "number": [str(n) for _, n, _ in rows],
+            "suffix": "",
+            "street": [s for s, _, _ in rows],
+            "postcode": "75004",
+            "code_commune": "75104",
+            "commune_name": "Paris 4e",
+            "latitude": [lat for _, _, lat in rows],
+            "longitude": 2.36,
+            "source": "ban",
+            "departement": "75",
+        }
+    )
+    index = OfflineIndex.from_frames(addresses, COMMUNES)
+    found = index.search("10 rue du Bouquet de Longchamp 75004 Paris")[0]
+    assert found.label.startswith("10 Rue du Bouquet de Longchamp")
+    assert index.search("10 rue de Longchamp 75004 Paris")[0].latitude == 48.86

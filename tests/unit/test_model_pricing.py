@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 
-from model.pricing import confidence, subjects_of
+from model.pricing import confidence, confidence_levels, subjects_of
 from model.property import Property
 
 
@@ -36,3 +36,13 @@ def test_confidence_from_the_range_width_and_the_fifth_neighbour():
     # Fewer neighbours than K_CLOSE: the farthest one counts; none at all is low.
     assert confidence(1.2, np.array([10.0, 20.0])) == "high"
     assert confidence(1.2, np.array([np.inf] * 5)) == "low"
+
+
+def test_a_home_placed_at_its_street_or_commune_is_trusted_less():
+    close = np.array([10.0, 50.0, 80.0, 120.0, 300.0])
+    assert confidence(1.2, close, "housenumber") == "high"
+    assert confidence(1.2, close, "street") == "medium"
+    assert confidence(1.6, close, "street") == "medium"
+    assert confidence(1.2, close, "municipality") == "low"
+    levels = confidence_levels([1.2, 1.6, 2.0], [100, 100, 100], ["street"] * 3)
+    assert list(levels) == ["medium", "medium", "low"]

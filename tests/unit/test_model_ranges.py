@@ -60,3 +60,28 @@ def test_without_any_known_spread_the_table_has_one_tier_and_still_applies():
     low, high = ranges.multipliers(["34"], ["house"], [np.nan])
     assert low[0] < 0 < high[0]
     assert RangeTable.from_dict(json.loads(json.dumps(ranges.to_dict()))) == ranges
+
+
+def test_each_precision_class_gets_its_own_table_and_the_rest_the_main_one():
+    from model.ranges import PrecisionRanges, precision_class, precision_classes
+
+    residual, deps, types, spread = _errors(6_000, 5)
+    main = RangeTable.fit(residual, deps, types, spread)
+    commune = RangeTable.fit(3 * residual, deps, types, spread)  # errors 3× as wide
+    ranges = PrecisionRanges({"municipality": commune})
+    classes = precision_classes(["housenumber", "interpolated", None, "postcode", "street"])
+    assert list(classes) == ["housenumber", "interpolated", "housenumber", "municipality", "street"]
+    assert precision_class("coordinates") == "housenumber"
+    n = len(classes)
+    low, high = ranges.multipliers(main, ["34"] * n, ["house"] * n, [0.3] * n, classes)
+    main_low, main_high = main.multipliers(["34"], ["house"], [0.3])
+    assert (low[[0, 1, 2, 4]] == main_low[0]).all()  # street: no table, the main one
+    assert high[3] - low[3] > 2.5 * (main_high[0] - main_low[0])
+    again = PrecisionRanges.from_dict(json.loads(json.dumps(ranges.to_dict())))
+    assert again.tables["municipality"] == commune
+    try:
+        PrecisionRanges.from_dict({"parcel": main.to_dict()})
+    except ValueError as error:
+        assert "parcel" in str(error)
+    else:
+        raise AssertionError("an unknown precision class was read")
