@@ -41,6 +41,8 @@ from model.property import Property
 from model.ranges import RangeTable
 from model.sales import Comparable
 from model.shared import built_once
+from model.surroundings import REFERENCE_DIR as SURROUNDINGS_DIR
+from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
 
 __all__ = ["Comparable", "Contribution", "Estimate", "Estimator", "OutsideCoverage"]
@@ -77,7 +79,8 @@ class Estimator:
         self.booster = bundle.booster
         self.names = tuple(meta["features"])
         self.tq_features = tuple(meta.get("tranquillity_features", ()))
-        if self.names != feats.feature_names(self.tq_features):
+        self.sr_features = tuple(meta.get("surroundings_features", ()))
+        if self.names != feats.feature_names(self.tq_features, self.sr_features):
             # The booster reads columns by position: another feature list would still
             # predict, silently wrong.
             raise bundle_format.BundleError(
@@ -102,6 +105,7 @@ class Estimator:
         )
         self.commune_history = tables.commune_history
         self.tranquillity = self._read_tranquillity(bundle.reference)
+        self.surroundings = self._read_surroundings(bundle.reference)
         self.pricer = Pricer(
             self.booster,
             self.history,
@@ -109,6 +113,8 @@ class Estimator:
             self.ranges,
             self.tranquillity,
             self.tq_features,
+            self.surroundings,
+            self.sr_features,
         )
 
     @classmethod
@@ -128,6 +134,14 @@ class Estimator:
             if self.tq_features:
                 raise
             return None
+
+    def _read_surroundings(self, reference: Path) -> Surroundings | None:
+        """The `sr_*` tables, None when the model does not use them."""
+        if not self.sr_features:
+            return None
+        folder = reference / SURROUNDINGS_DIR
+        # Read-only once loaded, like the tranquillity tables: shared with the next bundle.
+        return built_once("surroundings", folder, partial(Surroundings.load, reference))
 
     # --- estimates ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from model.geography import departement_of
 from model.market import MarketIndex, month_number
 from model.property import Property
 from model.ranges import RangeTable
+from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
 
 
@@ -61,6 +62,8 @@ class Pricer:
     ranges: RangeTable
     tranquillity: Tranquillity | None
     tq_features: tuple[str, ...]
+    surroundings: Surroundings | None = None
+    sr_features: tuple[str, ...] = ()
 
     def price(self, props: list[Property], subjects: dict, explain: bool) -> Priced:
         """Prices of the subjects, with SHAP values when explained, and their ranges."""
@@ -88,7 +91,14 @@ class Pricer:
             where = {name: k for k, name in enumerate(tq.columns)}
             for name in self.tq_features:
                 subjects[name] = values[:, where[name]]
-        return feats.compute(subjects, self.history, self.tq_features)
+        if self.sr_features and self.surroundings is not None:
+            sr = self.surroundings.features(
+                subjects["longitude"], subjects["latitude"], subjects["date"],
+                subjects["code_commune"],
+            )  # fmt: skip
+            for name in self.sr_features:
+                subjects[name] = sr[name].to_numpy(dtype="float64")
+        return feats.compute(subjects, self.history, self.tq_features, self.sr_features)
 
     def predict(self, batch: feats.FeatureBatch, explain: bool):
         """Log price relative to the market level, and the SHAP values (None unless explained)."""

@@ -3,7 +3,8 @@
 Model B, trained on the sales before the test period, estimates the test sales with
 model A's ranges (`model`); the same model also on the flagged outliers
 (`model_including_flagged`) and as deployed at the test start (`model_frozen_history`);
-an ablation without the tranquillity features (`without_tranquillity`); two baselines,
+an ablation without the tranquillity features (`without_tranquillity`) and one per
+surroundings group (`without_transport`, …: `training.ablations`); two baselines,
 LightGBM on attributes and coordinates (`attributes_lightgbm`) and the commune × type
 median €/m² (`commune_median`).
 """
@@ -24,6 +25,7 @@ from model.market import month_number
 from model.pricing import confidence_levels
 from model.ranges import RangeTable
 from training import evaluate as ev
+from training.ablations import surroundings_ablations, without_features
 from training.calibration import (
     add_range,
     calibration_ranges,
@@ -166,6 +168,10 @@ def run_backtest(
         log("ablation: without tranquillity features")
         frame = without_tranquillity(prep, periods, fitting, test_frame)
         results["without_tranquillity"] = ev.evaluate(add_range(frame, ranges, spread))
+    for name, dropped in surroundings_ablations(prep):
+        log(f"ablation: {name.replace('_', ' ')} features")
+        frame = without_features(prep, periods, fitting, test_frame, dropped)
+        results[name] = ev.evaluate(add_range(frame, ranges, spread))
     log("baseline: LightGBM on attributes and coordinates")
     frame = attributes_baseline(prep, periods, fitting, test_frame)
     results["attributes_lightgbm"] = ev.evaluate(frame)
@@ -237,17 +243,7 @@ def without_tranquillity(
     prep: Prepared, periods: Periods, fitting: Fitting, test_frame: pd.DataFrame
 ) -> pd.DataFrame:
     """Test estimates of model B refitted without the `tq_*` features (no range yet)."""
-    names, matrix = prep.features.names, prep.features.matrix
-    base = [n for n in names if n not in prep.tranquillity]
-    train, test = periods.train_b, periods.test
-    ablated = fitting.fit(_columns(names, base, rows_of(matrix, train)), prep.target[train], base)
-    frame = test_frame.copy()
-    frame["estimate"] = estimate_from(
-        ablated.predict(_columns(names, base, rows_of(matrix, test))),
-        prep.features.level[test],
-        _area(prep)[test],
-    )
-    return frame
+    return without_features(prep, periods, fitting, test_frame, prep.tranquillity)
 
 
 def attributes_baseline(

@@ -42,6 +42,8 @@ from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix, Runner, features_by_departement, run_here
 from training.history import bundle_tables
 from training.metadata import build_metadata, new_version
+from training.surroundings import add_features as add_surroundings
+from training.surroundings import known_shares as surroundings_summary
 
 N_ESTIMATORS = settings.N_ESTIMATORS
 SEED = settings.SEED
@@ -198,6 +200,13 @@ class Prepared:
     flagged: pd.DataFrame | None = None
     # How features of other sales are computed (here or on a Dask cluster).
     runner: Runner = run_here
+    # The `sr_*` features (`model.surroundings`), after the tranquillity ones.
+    surroundings: tuple[str, ...] = ()
+
+    @property
+    def place_columns(self) -> tuple[str, ...]:
+        """The place-level features the sales carry as columns: `tq_*`, then `sr_*`."""
+        return self.tranquillity + self.surroundings
 
     def features_of(
         self, subjects: pd.DataFrame, pool: pd.DataFrame, market: MarketIndex | None = None
@@ -208,7 +217,7 @@ class Prepared:
             pool,
             self.market if market is None else market,
             self.communes,
-            self.tranquillity,
+            self.place_columns,
             runner=self.runner,
         )
 
@@ -237,13 +246,15 @@ def prepare_features(
     clean = clean.loc[known].reset_index(drop=True)
     target = target[known]
     tq = tranquillity_columns(clean)
+    sr = tuple(name for name in feats.SURROUNDINGS if name in clean.columns)
     table = feats.Communes.from_frame(communes)
     path = None if scratch is None else scratch / "features.npy"
+    # Place-level columns (tq_*, sr_*) are read as they are, after the base features.
     features = features_by_departement(
-        clean, clean, market, table, tq, path=path, runner=runner, log=log
+        clean, clean, market, table, tq + sr, path=path, runner=runner, log=log
     )
     flagged = flagged_sales(sales)
-    return Prepared(clean, features, target, market, table, tq, left_out, flagged, runner)
+    return Prepared(clean, features, target, market, table, tq, left_out, flagged, runner, sr)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -280,6 +291,9 @@ def run_training(
         scratch = stack.enter_context(scratch_folder(layout))
         sales = read_sales(layout)
         log(f"{len(sales)} sales read")
+        groups = settings.surroundings_groups()
+        sales = add_surroundings(sales, layout.reference, groups)
+        log(f"surroundings ({', '.join(groups) or 'none'}): {surroundings_summary(sales)}")
         communes = read_communes(layout)
         coverage = departement_data(sales, communes)
         for data in coverage.values():

@@ -17,6 +17,7 @@ from model.features.names import (
     BASE_FEATURES,
     BUILDING,
     COMMUNE,
+    DEFAULT_SURROUNDINGS,
     DISTANCE_SOFTENING_M,
     FEATURE_GROUPS,
     K_CLOSE,
@@ -26,7 +27,10 @@ from model.features.names import (
     NEIGHBOURHOOD,
     RECENCY_DAYS,
     REPEAT,
+    SURROUNDINGS,
+    SURROUNDINGS_GROUPS,
     feature_names,
+    surroundings_of,
 )
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "BUILDING",
     "COMMUNE",
     "Communes",
+    "DEFAULT_SURROUNDINGS",
     "DISTANCE_SOFTENING_M",
     "FEATURE_GROUPS",
     "FeatureBatch",
@@ -48,8 +53,11 @@ __all__ = [
     "NEIGHBOURHOOD",
     "RECENCY_DAYS",
     "REPEAT",
+    "SURROUNDINGS",
+    "SURROUNDINGS_GROUPS",
     "compute",
     "feature_names",
     "home_key",
     "relative_price",
+    "surroundings_of",
 ]
