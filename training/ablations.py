@@ -1,12 +1,14 @@
-"""Ablations of the place-level feature groups: model B refitted without a group's columns.
+"""Ablations of the place-level feature groups: model B refitted without a group's columns,
+or with the surroundings groups the model leaves out.
 
 One variant per surroundings group in the model (`without_transport`, …), next to
-`without_tranquillity`: how much each group moves the out-of-time test.
+`without_tranquillity`, and `with_surroundings` (model B plus every `sr_*` column the
+sales carry that the model does not use): how much each moves the out-of-time test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,3 +58,52 @@ def without_features(
         area,
     )
     return frame
+
+
+def unused_surroundings(prep: Prepared) -> tuple[str, ...]:
+    """The `sr_*` columns the sales carry that the model does not use."""
+    return tuple(
+        name
+        for name in feats.SURROUNDINGS
+        if name in prep.sales.columns and name not in prep.surroundings
+    )
+
+
+def with_features(
+    prep: Prepared,
+    periods: Periods,
+    fitting: Fitting,
+    test_frame: pd.DataFrame,
+    added: Sequence[str],
+) -> pd.DataFrame:
+    """Test estimates of model B refitted with the sales' `added` columns (no range yet)."""
+    names = [*prep.features.names, *added]
+    extra = prep.sales.loc[:, list(added)].to_numpy(dtype="float32")
+    train, test = periods.train_b, periods.test
+    matrix = prep.features.matrix
+
+    def rows(mask: np.ndarray) -> np.ndarray:
+        return np.hstack([rows_of(matrix, mask), extra[mask]])
+
+    fitted = fitting.fit(rows(train), prep.target[train], names)
+    frame = test_frame.copy()
+    area = prep.sales["living_area_m2"].to_numpy(dtype="float64")[test]
+    frame["estimate"] = estimate_from(fitted.predict(rows(test)), prep.features.level[test], area)
+    return frame
+
+
+def surroundings_variants(
+    prep: Prepared,
+    periods: Periods,
+    fitting: Fitting,
+    test_frame: pd.DataFrame,
+    log: Callable[[str], None],
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(variant name, test estimates) of every surroundings ablation of this run."""
+    for name, dropped in surroundings_ablations(prep):
+        log(f"ablation: {name.replace('_', ' ')} features")
+        yield name, without_features(prep, periods, fitting, test_frame, dropped)
+    added = unused_surroundings(prep)
+    if added:
+        log(f"variant: with the {len(added)} surroundings features the model leaves out")
+        yield "with_surroundings", with_features(prep, periods, fitting, test_frame, added)

@@ -3,8 +3,9 @@
 Model B, trained on the sales before the test period, estimates the test sales with
 model A's ranges (`model`); the same model also on the flagged outliers
 (`model_including_flagged`) and as deployed at the test start (`model_frozen_history`);
-an ablation without the tranquillity features (`without_tranquillity`) and one per
-surroundings group (`without_transport`, …: `training.ablations`); two baselines,
+an ablation without the tranquillity features (`without_tranquillity`), one per
+surroundings group in the model (`without_transport`, …) and the model with the groups it
+leaves out (`with_surroundings`: `training.ablations`); two baselines,
 LightGBM on attributes and coordinates (`attributes_lightgbm`) and the commune × type
 median €/m² (`commune_median`).
 """
@@ -25,7 +26,7 @@ from model.market import month_number
 from model.pricing import confidence_levels
 from model.ranges import RangeTable
 from training import evaluate as ev
-from training.ablations import surroundings_ablations, without_features
+from training.ablations import surroundings_variants, without_features
 from training.calibration import (
     add_range,
     calibration_ranges,
@@ -168,9 +169,7 @@ def run_backtest(
         log("ablation: without tranquillity features")
         frame = without_tranquillity(prep, periods, fitting, test_frame)
         results["without_tranquillity"] = ev.evaluate(add_range(frame, ranges, spread))
-    for name, dropped in surroundings_ablations(prep):
-        log(f"ablation: {name.replace('_', ' ')} features")
-        frame = without_features(prep, periods, fitting, test_frame, dropped)
+    for name, frame in surroundings_variants(prep, periods, fitting, test_frame, log):
         results[name] = ev.evaluate(add_range(frame, ranges, spread))
     log("baseline: LightGBM on attributes and coordinates")
     frame = attributes_baseline(prep, periods, fitting, test_frame)

@@ -85,8 +85,8 @@ def env_number(environ: Mapping[str, str], name: str, cast: type, default: float
 
 
 def surroundings_groups(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """The surroundings groups training uses (`IMMOVAL_SURROUNDINGS`: "transport,income",
-    "none"; unset: the default groups of `model.features`); `SettingsError` on a bad one."""
+    """The surroundings groups the model uses (`IMMOVAL_SURROUNDINGS`: "transport,income",
+    "all", "none"; unset: the default groups of `model.features`); `SettingsError` on a bad one."""
     from model.features import DEFAULT_SURROUNDINGS, SURROUNDINGS_GROUPS
 
     env = os.environ if environ is None else environ
@@ -95,6 +95,8 @@ def surroundings_groups(environ: Mapping[str, str] | None = None) -> tuple[str, 
         return tuple(DEFAULT_SURROUNDINGS)
     if text == "none":
         return ()
+    if text == "all":
+        return tuple(SURROUNDINGS_GROUPS)
     groups = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [group for group in groups if group not in SURROUNDINGS_GROUPS]
     if unknown:

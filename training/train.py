@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -229,9 +229,12 @@ def prepare_features(
     scratch: Path | None = None,
     runner: Runner = run_here,
     log: Callable[[str], None] = lambda message: None,
+    surroundings: Sequence[str] | None = None,
 ) -> Prepared:
     """Clean the sales, fit the market index, compute every sale's features (one
-    département at a time; in a memory-mapped file under `scratch` if given)."""
+    département at a time; in a memory-mapped file under `scratch` if given);
+    `surroundings`: the groups of `sr_*` columns the model uses (None: all the sales carry;
+    the others stay in the sales, for the backtest's `with_surroundings`)."""
     clean, left_out = clean_sales(sales)
     if clean.empty:
         raise PipelineError("no clean sale to train on")
@@ -246,7 +249,8 @@ def prepare_features(
     clean = clean.loc[known].reset_index(drop=True)
     target = target[known]
     tq = tranquillity_columns(clean)
-    sr = tuple(name for name in feats.SURROUNDINGS if name in clean.columns)
+    wanted = feats.SURROUNDINGS if surroundings is None else feats.surroundings_of(surroundings)
+    sr = tuple(name for name in wanted if name in clean.columns)
     table = feats.Communes.from_frame(communes)
     path = None if scratch is None else scratch / "features.npy"
     # Place-level columns (tq_*, sr_*) are read as they are, after the base features.
@@ -291,15 +295,18 @@ def run_training(
         scratch = stack.enter_context(scratch_folder(layout))
         sales = read_sales(layout)
         log(f"{len(sales)} sales read")
+        # Every group is computed: those outside the model are measured by the backtest.
         groups = settings.surroundings_groups()
-        sales = add_surroundings(sales, layout.reference, groups)
-        log(f"surroundings ({', '.join(groups) or 'none'}): {surroundings_summary(sales)}")
+        sales = add_surroundings(sales, layout.reference, tuple(feats.SURROUNDINGS_GROUPS))
+        log(f"surroundings (model: {', '.join(groups) or 'none'}): {surroundings_summary(sales)}")
         communes = read_communes(layout)
         coverage = departement_data(sales, communes)
         for data in coverage.values():
             if data.is_partial:
                 log(f"{departement_label(data.code)}: partial data ({', '.join(data.gaps)})")
-        prep = prepare_features(sales, communes, scratch=scratch, runner=runner, log=log)
+        prep = prepare_features(
+            sales, communes, scratch=scratch, runner=runner, log=log, surroundings=groups
+        )
         del sales  # the clean sales and their features are all the rest needs
         split = make_split(prep.sales["date"].max().date(), test_from, test_months)
         log(f"features of {len(prep.sales)} sales in {time.monotonic() - started:.0f} s")

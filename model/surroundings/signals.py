@@ -33,6 +33,14 @@ COMMUNE_VALUES = (
     "sr_health_per_1000",
 )
 IRIS_VALUES = ("sr_income_iris", "sr_schools_iris", "sr_shops_iris", "sr_health_iris")
+FEATURE_COLUMNS = pd.Index(SURROUNDINGS)
+
+
+def _days(dates) -> np.ndarray:
+    """Dates as datetime64[D] (NaT when unknown), without pandas when they already are."""
+    if isinstance(dates, np.ndarray) and dates.dtype.kind == "M":
+        return dates.astype("datetime64[D]")
+    return np.asarray(pd.to_datetime(np.asarray(dates)), dtype="datetime64[D]")
 
 
 class Surroundings:
@@ -74,23 +82,25 @@ class Surroundings:
         """The `sr_*` features (float32, NaN = unknown) of points at dates, one row per point."""
         lon = np.asarray(longitude, dtype="float64")
         lat = np.asarray(latitude, dtype="float64")
-        days = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="datetime64[D]")
+        days = _days(dates)
         codes = [None if c is None or c != c else str(c) for c in code_commune]
         if not len(lon) == len(lat) == len(days) == len(codes):
             raise ValueError("longitude, latitude, dates and codes differ in length")
         xyz = to_xyz(lat, lon)
         known = np.isfinite(xyz).all(axis=1)
         xyz = np.where(known[:, None], xyz, 0.0)
-        day = np.where(np.isnat(days), np.iinfo("int64").min, days.astype("int64"))
-        year = np.where(np.isnat(days), -1, days.astype("datetime64[Y]").astype("int64") + 1970)
+        unknown_day = np.isnat(days)
+        day = np.where(unknown_day, np.iinfo("int64").min, days.astype("int64"))
+        year = np.where(unknown_day, -1, days.astype("datetime64[Y]").astype("int64") + 1970)
+        in_idf = np.array([c is not None and departement_of(c) in ILE_DE_FRANCE for c in codes])
         out = {
             "sr_rail_station_m": self.networks["rail"].nearest_m(xyz, day),
-            "sr_urban_station_m": self.networks["urban"].nearest_m(xyz, day),
+            "sr_urban_station_m": np.where(
+                in_idf, self.networks["urban"].nearest_m(xyz, day), np.nan
+            ),
             "sr_sea_m": self.networks["coast"].nearest_m(xyz, day),
             "sr_centre_m": self._centre_m(xyz, codes),
         }
-        in_idf = np.array([c is not None and departement_of(c) in ILE_DE_FRANCE for c in codes])
-        out["sr_urban_station_m"] = np.where(in_idf, out["sr_urban_station_m"], np.nan)
         for name in out:
             out[name] = np.where(known, out[name], np.nan)
         for name in COMMUNE_VALUES:
@@ -98,9 +108,13 @@ class Surroundings:
         iris = self.iris.locate(lon, lat) if self.iris is not None else [None] * len(codes)
         for name in IRIS_VALUES:
             out[name] = self.areas.lookup(name, iris, year)
-        return pd.DataFrame({name: out[name].astype("float32") for name in SURROUNDINGS})
+        # One float32 block: a frame of one array, not one per column (≈ 10 µs, not 300).
+        matrix = np.column_stack([out[name] for name in SURROUNDINGS]).astype("float32")
+        return pd.DataFrame(matrix, columns=FEATURE_COLUMNS, copy=False)
 
     def _centre_m(self, xyz: np.ndarray, codes: list) -> np.ndarray:
+        if not len(self._centre_xyz):
+            return np.full(len(codes), np.nan)
         rows = np.array([self._centre.get(c, -1) if c else -1 for c in codes], dtype="int64")
         found = rows >= 0
         chord = np.linalg.norm(xyz - self._centre_xyz[np.where(found, rows, 0)], axis=1)

@@ -11,6 +11,7 @@ from training.sources import catalogue
 def test_groups_default_none_and_a_bad_name():
     assert surroundings_groups({}) == feats.DEFAULT_SURROUNDINGS
     assert surroundings_groups({"IMMOVAL_SURROUNDINGS": "none"}) == ()
+    assert surroundings_groups({"IMMOVAL_SURROUNDINGS": "all"}) == tuple(feats.SURROUNDINGS_GROUPS)
     assert surroundings_groups({"IMMOVAL_SURROUNDINGS": "income, transport"}) == (
         "income",
         "transport",
