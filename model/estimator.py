@@ -44,6 +44,8 @@ from model.property import Property
 from model.ranges import PRECISION_RANGES_FILE, PrecisionRanges, RangeTable, precision_class
 from model.sales import Comparable
 from model.shared import built_once
+from model.surroundings import REFERENCE_DIR as SURROUNDINGS_DIR
+from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
 
 __all__ = ["Comparable", "Contribution", "Estimate", "Estimator", "OutsideCoverage"]
@@ -80,7 +82,8 @@ class Estimator:
         self.booster = bundle.booster
         self.names = tuple(meta["features"])
         self.tq_features = tuple(meta.get("tranquillity_features", ()))
-        if self.names != feats.feature_names(self.tq_features):
+        self.sr_features = tuple(meta.get("surroundings_features", ()))
+        if self.names != feats.feature_names(self.tq_features, self.sr_features):
             # The booster reads columns by position: another feature list would still
             # predict, silently wrong.
             raise bundle_format.BundleError(
@@ -107,6 +110,7 @@ class Estimator:
         )
         self.commune_history = tables.commune_history
         self.tranquillity = self._read_tranquillity(bundle.reference)
+        self.surroundings = self._read_surroundings(bundle.reference)
         self.pricer = Pricer(
             self.booster,
             self.history,
@@ -115,6 +119,8 @@ class Estimator:
             self.tranquillity,
             self.tq_features,
             self.precision_ranges,
+            self.surroundings,
+            self.sr_features,
         )
 
     @classmethod
@@ -142,6 +148,14 @@ class Estimator:
             if self.tq_features:
                 raise
             return None
+
+    def _read_surroundings(self, reference: Path) -> Surroundings | None:
+        """The `sr_*` tables, None when the model does not use them."""
+        if not self.sr_features:
+            return None
+        folder = reference / SURROUNDINGS_DIR
+        # Read-only once loaded, like the tranquillity tables: shared with the next bundle.
+        return built_once("surroundings", folder, partial(Surroundings.load, reference))
 
     # --- estimates ----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from model.geography import departement_of
 from model.market import MarketIndex, month_number
 from model.property import Property
 from model.ranges import PrecisionRanges, RangeTable, precision_classes
+from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
 
 
@@ -64,6 +65,8 @@ class Pricer:
     tq_features: tuple[str, ...]
     # Ranges of homes placed at their street or commune (none: the main table for all).
     precision_ranges: PrecisionRanges = PrecisionRanges()
+    surroundings: Surroundings | None = None
+    sr_features: tuple[str, ...] = ()
 
     def price(self, props: list[Property], subjects: dict, explain: bool) -> Priced:
         """Prices of the subjects, with SHAP values when explained, and their ranges."""
@@ -96,7 +99,14 @@ class Pricer:
             where = {name: k for k, name in enumerate(tq.columns)}
             for name in self.tq_features:
                 subjects[name] = values[:, where[name]]
-        return feats.compute(subjects, self.history, self.tq_features)
+        if self.sr_features and self.surroundings is not None:
+            sr = self.surroundings.features(
+                subjects["longitude"], subjects["latitude"], subjects["date"],
+                subjects["code_commune"],
+            )  # fmt: skip
+            for name in self.sr_features:
+                subjects[name] = sr[name].to_numpy(dtype="float64")
+        return feats.compute(subjects, self.history, self.tq_features, self.sr_features)
 
     def predict(self, batch: feats.FeatureBatch, explain: bool):
         """Log price relative to the market level, and the SHAP values (None unless explained)."""

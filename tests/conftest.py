@@ -31,7 +31,7 @@ def shared_data() -> Path:
 # The slice of the mirror the small real model is trained on: Paris, 2023–2024.
 MODEL_HOME_DVF = ("geo-dvf/latest/csv/2023/departements/75.csv.gz",
                   "geo-dvf/latest/csv/2024/departements/75.csv.gz")  # fmt: skip
-MODEL_HOME_FOLDERS = ("ssmsi", "cameras", "communes", "ban")
+MODEL_HOME_FOLDERS = ("ssmsi", "cameras", "communes", "ban", "transport", "insee", "iris")
 
 
 @pytest.fixture(scope="session")

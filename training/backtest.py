@@ -4,7 +4,9 @@ Model B, trained on the sales before the test period, estimates the test sales w
 model A's calibration by level and ranges (`model`), and without that calibration, with
 ranges around its raw estimates (`model_uncalibrated`); the same model also on the flagged outliers
 (`model_including_flagged`) and as deployed at the test start (`model_frozen_history`);
-an ablation without the tranquillity features (`without_tranquillity`); two baselines,
+an ablation without the tranquillity features (`without_tranquillity`), one per
+surroundings group in the model (`without_transport`, …) and the model with the groups it
+leaves out (`with_surroundings`: `training.ablations`); two baselines,
 LightGBM on attributes and coordinates (`attributes_lightgbm`) and the commune × type
 median €/m² (`commune_median`).
 """
@@ -26,6 +28,7 @@ from model.market import month_number
 from model.pricing import confidence_levels
 from model.ranges import PrecisionRanges, RangeTable
 from training import evaluate as ev
+from training.ablations import surroundings_variants, without_features
 from training.calibration import Calibration, calibration_errors, estimate_from, fit_on, rows_of
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix
@@ -184,6 +187,8 @@ def run_backtest(
         results["without_tranquillity"] = ev.evaluate(
             uncalibrated.apply(frame, frame["estimate"], spread)
         )
+    for name, frame in surroundings_variants(prep, periods, fitting, test_frame, log):
+        results[name] = ev.evaluate(uncalibrated.apply(frame, frame["estimate"], spread))
     log("baseline: LightGBM on attributes and coordinates")
     frame = attributes_baseline(prep, periods, fitting, test_frame)
     results["attributes_lightgbm"] = ev.evaluate(frame)
@@ -262,17 +267,7 @@ def without_tranquillity(
     prep: Prepared, periods: Periods, fitting: Fitting, test_frame: pd.DataFrame
 ) -> pd.DataFrame:
     """Test estimates of model B refitted without the `tq_*` features (no range yet)."""
-    names, matrix = prep.features.names, prep.features.matrix
-    base = [n for n in names if n not in prep.tranquillity]
-    train, test = periods.train_b, periods.test
-    ablated = fitting.fit(_columns(names, base, rows_of(matrix, train)), prep.target[train], base)
-    frame = test_frame.copy()
-    frame["estimate"] = estimate_from(
-        ablated.predict(_columns(names, base, rows_of(matrix, test))),
-        prep.features.level[test],
-        _area(prep)[test],
-    )
-    return frame
+    return without_features(prep, periods, fitting, test_frame, prep.tranquillity)
 
 
 def attributes_baseline(

@@ -320,7 +320,12 @@ def render_report(version: str, evaluation: Mapping, plots: list[str]) -> str:
         "déployé au début du test "
         "(ventes et indice de marché arrêtés à cette date, indice maintenu à son dernier "
         "mois) ; `without_tranquillity` : le même sans les variables "
-        "`tq_*` (ablation) ; `attributes_lightgbm` : LightGBM sur attributs et coordonnées "
+        "`tq_*` (ablation) ; `without_<groupe>` : le même sans les variables `sr_*` "
+        "d'un groupe d'environnement (`transport` : gares ; `geography` : mer, centre de la "
+        "commune ; `income` : revenu médian Filosofi ; `equipment` : écoles, commerces, santé "
+        "BPE — millésimes 2016-2018, antérieurs aux ventes) ; `with_surroundings` : le "
+        "même avec les variables `sr_*` que le modèle n'utilise pas (mesure) ; "
+        "`attributes_lightgbm` : LightGBM sur attributs et coordonnées "
         "seulement ; `commune_median` : médiane €/m² commune × type × surface.",
         "",
         "## Modèle, par département × type",

@@ -48,6 +48,7 @@ def build_metadata(
         "features": list(prep.features.names),
         "feature_dtypes": {name: "float32" for name in prep.features.names},
         "tranquillity_features": list(prep.tranquillity),
+        "surroundings_features": list(prep.surroundings),
         "target": TARGET,
         "params": params,
         "k_neighbours": feats.K_NEIGHBOURS,

@@ -20,6 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from model.places import read_communes as read_reference_communes
 from model.settings import Layout
 from training import addresses, cleaning
 from training.communes import build_communes, communes_table, read_communes
@@ -31,6 +32,7 @@ from training.fetch.manifest import sha256_of, write_atomic
 from training.partitions import Plan, plan_departements, prepared_departements, release_memory
 from training.sales import SALES_COLUMNS
 from training.staging import Staging
+from training.surroundings import build_reference as build_surroundings
 from training.tranquillity import build_reference
 
 # Bump when the sales table's columns or their meaning change (see docs/ARCHITECTURE.md).
@@ -267,6 +269,12 @@ def run_prepare(
         try:
             plan = plan_departements(layout.raw, staging.spool)
             write_communes(staged)
+            # reference/surroundings/: stations, coast, INSEE areas (sr_* added at training)
+            build_surroundings(
+                layout.raw,
+                staged.reference / "surroundings",
+                read_reference_communes(staged.reference),
+            )
             # --- enrichment steps: references built once, features added per département ---
             reference_dir = staged.reference / "tranquillity"
             build_reference(layout.raw, reference_dir)  # adds tq_* in prepare_departement

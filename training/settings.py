@@ -82,3 +82,26 @@ def env_number(environ: Mapping[str, str], name: str, cast: type, default: float
     if value < 0:
         raise SettingsError(f"{name}={text!r} is not a non-negative {cast.__name__}")
     return value
+
+
+def surroundings_groups(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The surroundings groups the model uses (`IMMOVAL_SURROUNDINGS`: "transport,income",
+    "all", "none"; unset: the default groups of `model.features`); `SettingsError` on a bad one."""
+    from model.features import DEFAULT_SURROUNDINGS, SURROUNDINGS_GROUPS
+
+    env = os.environ if environ is None else environ
+    text = env.get("IMMOVAL_SURROUNDINGS", "").strip().lower()
+    if not text:
+        return tuple(DEFAULT_SURROUNDINGS)
+    if text == "none":
+        return ()
+    if text == "all":
+        return tuple(SURROUNDINGS_GROUPS)
+    groups = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [group for group in groups if group not in SURROUNDINGS_GROUPS]
+    if unknown:
+        raise SettingsError(
+            f"IMMOVAL_SURROUNDINGS: unknown group(s) {', '.join(unknown)}; valid: "
+            f"{', '.join(SURROUNDINGS_GROUPS)} or none"
+        )
+    return groups

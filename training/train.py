@@ -18,7 +18,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,6 +47,8 @@ from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix, Runner, features_by_departement, run_here
 from training.history import bundle_tables
 from training.metadata import RANGES_CALIBRATED_ON, build_metadata, jsonable, new_version
+from training.surroundings import add_features as add_surroundings
+from training.surroundings import known_shares as surroundings_summary
 
 N_ESTIMATORS = settings.N_ESTIMATORS
 SEED = settings.SEED
@@ -206,6 +208,13 @@ class Prepared:
     # code_commune, latitude, longitude of the communes: where a geocoder places a home it
     # finds only at its commune (`training.precision_ranges`).
     commune_centres: pd.DataFrame | None = None
+    # The `sr_*` features (`model.surroundings`), after the tranquillity ones.
+    surroundings: tuple[str, ...] = ()
+
+    @property
+    def place_columns(self) -> tuple[str, ...]:
+        """The place-level features the sales carry as columns: `tq_*`, then `sr_*`."""
+        return self.tranquillity + self.surroundings
 
     def features_of(
         self, subjects: pd.DataFrame, pool: pd.DataFrame, market: MarketIndex | None = None
@@ -216,7 +225,7 @@ class Prepared:
             pool,
             self.market if market is None else market,
             self.communes,
-            self.tranquillity,
+            self.place_columns,
             runner=self.runner,
         )
 
@@ -228,9 +237,12 @@ def prepare_features(
     scratch: Path | None = None,
     runner: Runner = run_here,
     log: Callable[[str], None] = lambda message: None,
+    surroundings: Sequence[str] | None = None,
 ) -> Prepared:
     """Clean the sales, fit the market index, compute every sale's features (one
-    département at a time; in a memory-mapped file under `scratch` if given)."""
+    département at a time; in a memory-mapped file under `scratch` if given);
+    `surroundings`: the groups of `sr_*` columns the model uses (None: all the sales carry;
+    the others stay in the sales, for the backtest's `with_surroundings`)."""
     clean, left_out = clean_sales(sales)
     if clean.empty:
         raise PipelineError("no clean sale to train on")
@@ -245,10 +257,13 @@ def prepare_features(
     clean = clean.loc[known].reset_index(drop=True)
     target = target[known]
     tq = tranquillity_columns(clean)
+    wanted = feats.SURROUNDINGS if surroundings is None else feats.surroundings_of(surroundings)
+    sr = tuple(name for name in wanted if name in clean.columns)
     table = feats.Communes.from_frame(communes)
     path = None if scratch is None else scratch / "features.npy"
+    # Place-level columns (tq_*, sr_*) are read as they are, after the base features.
     features = features_by_departement(
-        clean, clean, market, table, tq, path=path, runner=runner, log=log
+        clean, clean, market, table, tq + sr, path=path, runner=runner, log=log
     )
     flagged = flagged_sales(sales)
     point = ["code_commune", "latitude", "longitude"]
@@ -257,7 +272,10 @@ def prepare_features(
         if set(point) <= set(communes)
         else None
     )
-    return Prepared(clean, features, target, market, table, tq, left_out, flagged, runner, centres)
+    return Prepared(
+        clean, features, target, market, table, tq, left_out, flagged, runner,
+        commune_centres=centres, surroundings=sr,
+    )  # fmt: skip
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -294,12 +312,18 @@ def run_training(
         scratch = stack.enter_context(scratch_folder(layout))
         sales = read_sales(layout)
         log(f"{len(sales)} sales read")
+        # Every group is computed: those outside the model are measured by the backtest.
+        groups = settings.surroundings_groups()
+        sales = add_surroundings(sales, layout.reference, tuple(feats.SURROUNDINGS_GROUPS))
+        log(f"surroundings (model: {', '.join(groups) or 'none'}): {surroundings_summary(sales)}")
         communes = read_communes(layout)
         coverage = departement_data(sales, communes)
         for data in coverage.values():
             if data.is_partial:
                 log(f"{departement_label(data.code)}: partial data ({', '.join(data.gaps)})")
-        prep = prepare_features(sales, communes, scratch=scratch, runner=runner, log=log)
+        prep = prepare_features(
+            sales, communes, scratch=scratch, runner=runner, log=log, surroundings=groups
+        )
         del sales  # the clean sales and their features are all the rest needs
         split = make_split(prep.sales["date"].max().date(), test_from, test_months)
         log(f"features of {len(prep.sales)} sales in {time.monotonic() - started:.0f} s")

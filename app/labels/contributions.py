@@ -76,6 +76,10 @@ _LABELS: dict[str, Callable[[HomeFacts], str]] = {
     "repeat": _repeat,
     "commune": lambda f: f"Commune : {_commune(f)}",
     "tranquillity": lambda f: "Repères de tranquillité (délinquance enregistrée, caméras)",
+    "transport": lambda f: "Gares et stations de métro, RER ou tram à proximité",
+    "geography": lambda f: "Distance à la mer et au centre de la commune",
+    "income": lambda f: "Revenu médian de la commune et du quartier (INSEE, 2016-2017)",
+    "equipment": lambda f: "Écoles, commerces et professionnels de santé (INSEE, 2018)",
 }
 
 

@@ -17,7 +17,16 @@ from app.web import french
 
 # How many lines are listed; the rest are summed up in one line.
 TOP_CONTRIBUTIONS = 6
-NEIGHBOURHOOD_GROUPS = ("location", "neighbourhood", "commune", "tranquillity")
+NEIGHBOURHOOD_GROUPS = (
+    "location",
+    "neighbourhood",
+    "commune",
+    "tranquillity",
+    "transport",
+    "geography",
+    "income",
+    "equipment",
+)
 # Form fields and the contribution group each feeds.
 FIELD_GROUPS = {"land_area_m2": "land", "outbuildings": "outbuildings"}
 FIELD_WORDS = {"land_area_m2": "le terrain", "outbuildings": "les dépendances"}

@@ -17,6 +17,7 @@ from model.features.names import (
     BASE_FEATURES,
     BUILDING,
     COMMUNE,
+    DEFAULT_SURROUNDINGS,
     DISTANCE_SOFTENING_M,
     FEATURE_GROUPS,
     HISTORY_INPUTS,
@@ -28,7 +29,10 @@ from model.features.names import (
     RECENCY_DAYS,
     REPEAT,
     SUBJECT_INPUTS,
+    SURROUNDINGS,
+    SURROUNDINGS_GROUPS,
     feature_names,
+    surroundings_of,
 )
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "BUILDING",
     "COMMUNE",
     "Communes",
+    "DEFAULT_SURROUNDINGS",
     "DISTANCE_SOFTENING_M",
     "FEATURE_GROUPS",
     "FeatureBatch",
@@ -52,8 +57,11 @@ __all__ = [
     "RECENCY_DAYS",
     "REPEAT",
     "SUBJECT_INPUTS",
+    "SURROUNDINGS",
+    "SURROUNDINGS_GROUPS",
     "compute",
     "feature_names",
     "home_key",
     "relative_price",
+    "surroundings_of",
 ]

@@ -54,10 +54,15 @@ def _column(subjects, name, default=np.nan, dtype="float64") -> np.ndarray:
     return np.asarray(values, dtype=dtype)
 
 
-def compute(subjects: Mapping, history: History, tranquillity: Sequence[str] = ()) -> FeatureBatch:
+def compute(
+    subjects: Mapping,
+    history: History,
+    tranquillity: Sequence[str] = (),
+    surroundings: Sequence[str] = (),
+) -> FeatureBatch:
     """Features of subjects (arrays: date, property_type, living_area_m2, rooms,
     land_area_m2, outbuildings, latitude, longitude, departement, code_commune, optional
-    is_vefa, parcel_id and tq_* columns) from the sales strictly before each one's date."""
+    is_vefa, parcel_id, tq_* and sr_* columns) from the sales strictly before each one's date."""
     lat = _column(subjects, "latitude")
     lon = _column(subjects, "longitude")
     n = len(lat)
@@ -91,10 +96,11 @@ def compute(subjects: Mapping, history: History, tranquillity: Sequence[str] = (
     codes = subjects["code_commune"] if "code_commune" in subjects else np.full(n, None)
     pop, dens = history.communes.lookup(codes)
     columns["commune_population_log"], columns["commune_density_log"] = pop, dens
-    for name in tranquillity:
+    # Place-level look-ups (`model.tranquillity`, `model.surroundings`) come with the subjects.
+    for name in (*tranquillity, *surroundings):
         columns[name] = _column(subjects, name)
 
-    names = feature_names(tranquillity)
+    names = feature_names(tranquillity, surroundings)
     matrix = np.empty((n, len(names)), dtype="float32")
     for i, name in enumerate(names):
         matrix[:, i] = columns[name]

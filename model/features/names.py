@@ -80,6 +80,33 @@ BUILDING = ("parcel_sales", "parcel_rel_mean", "parcel_rel_last", "parcel_days_s
 REPEAT = ("home_rel_last", "home_days_since")
 COMMUNE = ("commune_population_log", "commune_density_log")
 BASE_FEATURES = ATTRIBUTES + NEIGHBOURHOOD + BUILDING + REPEAT + COMMUNE
+
+# Surroundings (`model.surroundings`): public facts about the place, by group. Each group
+# is optional (its columns absent: not in the model) and has its own ablation.
+SURROUNDINGS_GROUPS = {
+    # Metres to the nearest passenger railway station (SNCF) and, in Île-de-France, the
+    # nearest metro/RER/tram station open on the date.
+    "transport": ("sr_rail_station_m", "sr_urban_station_m"),
+    # Metres to the sea (an approximated coastline) and to the commune's centre.
+    "geography": ("sr_sea_m", "sr_centre_m"),
+    # Median disposable income per consumption unit (€) of the commune and of the IRIS.
+    "income": ("sr_income_commune", "sr_income_iris"),
+    # Everyday equipment: per 1000 inhabitants of the commune, and counts in the IRIS.
+    "equipment": (
+        "sr_schools_per_1000",
+        "sr_shops_per_1000",
+        "sr_health_per_1000",
+        "sr_schools_iris",
+        "sr_shops_iris",
+        "sr_health_iris",
+    ),
+}
+SURROUNDINGS = tuple(name for names in SURROUNDINGS_GROUPS.values() for name in names)
+# The groups the default model uses: those that helped on the out-of-time test. None did
+# beyond noise on the 2024 test of the shared data (docs/SOURCES.md, "Surroundings"): they
+# are computed and measured by the backtest's `with_surroundings` variant, not used.
+# `IMMOVAL_SURROUNDINGS` ("transport,income", "all") puts groups in the model.
+DEFAULT_SURROUNDINGS: tuple[str, ...] = ()
 # The baseline "LightGBM on attributes and coordinates only".
 ATTRIBUTE_FEATURES = ATTRIBUTES
 
@@ -98,9 +125,23 @@ FEATURE_GROUPS = {
     "outbuildings": "outbuildings",
     "is_house": "type",
     "is_vefa": "new_build",
+    **{name: group for group, names in SURROUNDINGS_GROUPS.items() for name in names},
 }
 
 
-def feature_names(tranquillity: Sequence[str] = ()) -> tuple[str, ...]:
-    """All model features: the base ones, then the tranquillity ones (if any)."""
-    return BASE_FEATURES + tuple(tranquillity)
+def feature_names(
+    tranquillity: Sequence[str] = (), surroundings: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """All model features: the base ones, then the tranquillity and surroundings ones."""
+    return BASE_FEATURES + tuple(tranquillity) + tuple(surroundings)
+
+
+def surroundings_of(groups: Sequence[str]) -> tuple[str, ...]:
+    """The `sr_*` features of these groups, in model order; ValueError names a bad group."""
+    unknown = [group for group in groups if group not in SURROUNDINGS_GROUPS]
+    if unknown:
+        raise ValueError(
+            f"unknown surroundings group(s): {', '.join(unknown)}; "
+            f"valid: {', '.join(SURROUNDINGS_GROUPS)}"
+        )
+    return tuple(name for name in SURROUNDINGS if FEATURE_GROUPS[name] in groups)

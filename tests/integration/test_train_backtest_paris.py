@@ -7,16 +7,21 @@ import pytest
 
 from model import registry
 from model.equity import EQUITY_FILE, EquityCalibration
+from model.features import SURROUNDINGS_GROUPS
 from model.ranges import RangeTable
 from model.settings import layout
 from training import settings, train
 from training.backtest import Backtest, make_split, run_backtest
+from training.surroundings import add_features as add_surroundings
 
 
 @pytest.fixture(scope="module")
 def prep(model_home):
     paths = layout(model_home)
-    return train.prepare_features(train.read_sales(paths), train.read_communes(paths))
+    # As `immoval train` reads them: every surroundings group added, the model using its own.
+    sales = add_surroundings(train.read_sales(paths), paths.reference, SURROUNDINGS_GROUPS)
+    groups = settings.surroundings_groups()
+    return train.prepare_features(sales, train.read_communes(paths), surroundings=groups)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +39,7 @@ def test_every_variant_in_the_reports_order(backtest):
         "model_including_flagged",
         "model_frozen_history",
         "without_tranquillity",
+        "with_surroundings",
         "attributes_lightgbm",
         "commune_median",
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from model.geography import DEPARTEMENT_NAMES, departement_slug
 
-GROUPS = ("dvf", "ssmsi", "cameras", "communes", "ban", "iris")
+GROUPS = ("dvf", "ssmsi", "cameras", "communes", "ban", "iris", "surroundings")
 
 # Code → name as in the IGN/INSEE file names (the mirror's contours use the same slugs).
 DEPARTEMENTS = {code: departement_slug(code) for code in DEPARTEMENT_NAMES}

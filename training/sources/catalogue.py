@@ -10,6 +10,7 @@ from training.sources.cameras import camera_items
 from training.sources.crime import ssmsi_items
 from training.sources.places import ban_items, commune_items, iris_items
 from training.sources.sales import dvf_items
+from training.sources.surroundings import surroundings_items
 
 
 def catalogue(departements: list[str], years: list[int], groups: list[str]) -> list[Item]:
@@ -21,8 +22,18 @@ def catalogue(departements: list[str], years: list[int], groups: list[str]) -> l
         "communes": lambda: commune_items(departements),
         "ban": lambda: ban_items(departements),
         "iris": lambda: iris_items(departements),
+        "surroundings": lambda: surroundings_items(departements),
     }
-    return [item for group in GROUPS if group in groups for item in builders[group]()]
+    items = [item for group in GROUPS if group in groups for item in builders[group]()]
+    # A file two groups need (a coastal département's contours) is fetched once.
+    seen: set[str | None] = set()
+    unique = []
+    for item in items:
+        key = item.path or item.official_url
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
 
 
 def parse_departements(text: str | None, groups: list[str]) -> list[str]:

@@ -70,22 +70,24 @@ def commune_items(departements: list[str]) -> list[Item]:
             licence=LICENCE_OUVERTE + " (IGN)",
         ),
     ]
-    for dep in departements:
-        stem = f"communes-{dep}-{DEPARTEMENTS[dep]}"
-        items.append(
-            Item(
-                group="communes",
-                title=f"Commune contours, département {dep}",
-                path=f"communes/contours-2018/{stem}.geojson.gz",
-                official_url=f"{FRANCE_GEOJSON}/departements/{dep}-{DEPARTEMENTS[dep]}/{stem}.geojson",
-                store_gzip=True,
-                check=Check("geojson", gzip=True),
-                period="2018",
-                licence=LICENCE_OUVERTE + " (IGN)",
-                departement=dep,
-            )
-        )
+    items.extend(contour_item(dep) for dep in departements)
     return items
+
+
+def contour_item(dep: str, group: str = "communes", purpose: str = "") -> Item:
+    """The commune contours of a département (IGN Admin Express 2018, simplified)."""
+    stem = f"communes-{dep}-{DEPARTEMENTS[dep]}"
+    return Item(
+        group=group,
+        title=f"Commune contours, département {dep}{purpose}",
+        path=f"communes/contours-2018/{stem}.geojson.gz",
+        official_url=f"{FRANCE_GEOJSON}/departements/{dep}-{DEPARTEMENTS[dep]}/{stem}.geojson",
+        store_gzip=True,
+        check=Check("geojson", gzip=True),
+        period="2018",
+        licence=LICENCE_OUVERTE + " (IGN)",
+        departement=dep,
+    )
 
 
 def ban_items(departements: list[str]) -> list[Item]:
