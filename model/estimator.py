@@ -209,15 +209,23 @@ class Estimator:
             if precision_class(prop.precision) != "housenumber":
                 parcels[j] = None
         subjects = subjects_of(chosen, [codes[i] for i in keep], parcels)
-        priced = self.pricer.price(chosen, subjects, explain)
+        priced = self.price_subjects(subjects, explain, chosen)
+        for j, i in enumerate(keep):
+            results[i] = self._assemble(priced, j, comparables, summary)
+        return results
+
+    def price_subjects(
+        self, subjects: dict, explain: bool = False, props: list[Property] | None = None
+    ) -> Priced:
+        """Homes described as the features read them (`pricing.subjects_of`'s keys), priced
+        as every answer is: the model's price calibrated by its level, then its range
+        (`props`: their places' precision; None: each exactly placed, as a sale of DVF)."""
+        priced = self.pricer.price(props, subjects, explain)
         # The range's multipliers apply around the calibrated price, as in the evaluation.
         calibrated = self.equity.apply(
             subjects["departement"], subjects["property_type"], priced.value
         )
-        priced = replace(priced, value=calibrated)
-        for j, i in enumerate(keep):
-            results[i] = self._assemble(priced, j, comparables, summary)
-        return results
+        return replace(priced, value=calibrated, uncalibrated=priced.value)
 
     def _communes(self, props, xyz: np.ndarray, nearest: Nearest) -> list[str | None]:
         """Each home's commune: given, else located from the sales and addresses nearby."""

@@ -33,6 +33,8 @@ class Priced:
     high: np.ndarray
     months: np.ndarray  # market month each price reflects
     classes: np.ndarray  # precision class of each home's place (`model.ranges`)
+    # The model's own price before the estimate's calibration by level (None: not applied).
+    uncalibrated: np.ndarray | None = None
 
 
 def subjects_of(props: list[Property], codes: list[str], parcels: np.ndarray) -> dict:
@@ -68,12 +70,14 @@ class Pricer:
     surroundings: Surroundings | None = None
     sr_features: tuple[str, ...] = ()
 
-    def price(self, props: list[Property], subjects: dict, explain: bool) -> Priced:
+    def price(self, props: list[Property] | None, subjects: dict, explain: bool) -> Priced:
         """Prices of the subjects, with SHAP values when explained, and their ranges."""
         batch = self.features(subjects)
         prediction, shap = self.predict(batch, explain)
         value = np.exp(batch.level + prediction) * subjects["living_area_m2"]
-        classes = precision_classes([p.precision for p in props])
+        # No homes (sales described by their own rows): each exactly at its place.
+        precisions = [None] * len(value) if props is None else [p.precision for p in props]
+        classes = precision_classes(precisions)
         low, high = self.precision_ranges.multipliers(
             self.ranges,
             subjects["departement"],

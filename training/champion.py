@@ -59,7 +59,7 @@ def champion_frame(estimator: Estimator, sales: pd.DataFrame) -> pd.DataFrame:
     (NaN where refused) and `refused` (the coverage code, else None)."""
     frame = sales.loc[:, TEST_COLUMNS].copy()
     frame["mutation_id"] = sales["mutation_id"].to_numpy()
-    for name in ("estimate", "low", "high"):
+    for name in ("estimate", "low", "high", "estimate_uncalibrated"):
         frame[name] = np.nan
     frame["refused"] = None
     departement = sales["departement"].astype(str).to_numpy()
@@ -72,12 +72,15 @@ def champion_frame(estimator: Estimator, sales: pd.DataFrame) -> pd.DataFrame:
     rows = np.flatnonzero(known)
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
-        priced = estimator.pricer.price([None] * len(part), subjects_of(sales.iloc[part]), False)
+        priced = estimator.price_subjects(subjects_of(sales.iloc[part]))
         far = np.array(
             [too_far(priced.batch.distances[j, 0], kind[i], departement[i]) is not None
              for j, i in enumerate(part)], dtype=bool,
         )  # fmt: skip
         value = np.where(far, np.nan, priced.value)
+        frame.iloc[part, frame.columns.get_loc("estimate_uncalibrated")] = np.where(
+            far, np.nan, priced.uncalibrated
+        )
         frame.iloc[part, frame.columns.get_loc("estimate")] = value
         frame.iloc[part, frame.columns.get_loc("low")] = value * np.exp(priced.low)
         frame.iloc[part, frame.columns.get_loc("high")] = value * np.exp(priced.high)
@@ -115,7 +118,23 @@ def challenger_frame(prep: Prepared, backtest: Backtest, start: date) -> pd.Data
     raw = estimate_from(backtest.model_b.predict(frozen.matrix), frozen.level, area)
     # Calibrated by level and ranged as the backtest's `model` variant is.
     calibration = Calibration(backtest.calibration_equity, backtest.calibration_ranges)
-    return calibration.apply(frame, raw, frozen.column("knn_rel_spread"))
+    frame = calibration.apply(frame, raw, frozen.column("knn_rel_spread"))
+    frame["estimate_uncalibrated"] = raw
+    return frame
+
+
+def uncalibrated(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` priced by the model alone, before the calibration by level (its range moved
+    with it): the two sides' models compared without their calibrations, learnt on
+    different periods — equal when both models are (a serving/training skew check)."""
+    out = frame.copy()
+    scale = out["estimate_uncalibrated"] / out["estimate"]
+    out["estimate"], out["low"], out["high"] = (
+        out["estimate_uncalibrated"],
+        out["low"] * scale,
+        out["high"] * scale,
+    )
+    return out
 
 
 def compare(
@@ -152,6 +171,8 @@ def compare(
         "results": {
             "champion": ev.evaluate(champion.loc[both]),
             "challenger": ev.evaluate(challenger.loc[both]),
+            "champion_uncalibrated": ev.evaluate(uncalibrated(champion.loc[both])),
+            "challenger_uncalibrated": ev.evaluate(uncalibrated(challenger.loc[both])),
         },
     }
 
