@@ -78,9 +78,16 @@ def gunicorn(home: Path, log: Path | None = None, **env_extra: str):
         wait_until_healthy(server, port, timeout=90)
         yield server, base
     finally:
+        # TERM to the master alone: it stops its workers gracefully. A TERM to the whole
+        # group would reach a worker twice (from here and from the master), and the second
+        # one, during its exit, kills it by the signal: the log would say so.
         if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+            os.kill(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
         if log:
             output.close()
 
