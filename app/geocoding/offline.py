@@ -26,15 +26,15 @@ from pathlib import Path
 import pandas as pd
 
 from app.geocoding.communes import CommuneIndex
-from app.geocoding.interpolation import Known, Placed, interpolate, nearest
 from app.geocoding.location import Location
+from app.geocoding.street_numbers import street_location
 from model.address_index import (
     INDEX_FILE,
     AddressIndexWriter,
     IndexLayoutError,
     open_read_only,
 )
-from model.address_text import ParsedQuery, parse_query, street_label, tokens, without_last
+from model.address_text import ParsedQuery, parse_query, tokens, without_last
 
 log = logging.getLogger(__name__)
 
@@ -251,83 +251,7 @@ class OfflineIndex:
         )
 
     def _street_location(self, street: Street, parsed: ParsedQuery, prefix: bool) -> Location:
-        source = f"offline-{street.source}"
-        name = street_label(street.street)
-        place = f"{street.postcode} {street.commune_name}".strip()
-        postcode = street.postcode or None
-        typed = ""
-        if parsed.number is not None:
-            hits = self._rows(
-                f"SELECT suffix, latitude, longitude, code_commune, {self._parcel} FROM numbers "
-                "WHERE street_id = ? AND number = ? ORDER BY rowid",
-                street.id,
-                parsed.number,
-            )
-            want = parsed.suffix or ""
-            exact = [h for h in hits if h[0] == want]
-            if hits:
-                _, lat, lon, code, parcel = (exact or hits)[0]
-                suffix = f" {want}" if want and exact else ""
-                return Location(
-                    latitude=float(lat),
-                    longitude=float(lon),
-                    precision="housenumber",
-                    source=source,
-                    label=f"{parsed.number}{suffix} {name} {place}",
-                    code_commune=str(code),
-                    postcode=postcode,
-                    parcel_id=(parcel or None) if exact else None,  # another suffix: not its
-                )
-            typed = f"{parsed.number}{f' {want}' if want else ''} "
-            placed = self._interpolated(street, parsed)
-            if placed is not None:
-                return Location(
-                    latitude=placed.latitude,
-                    longitude=placed.longitude,
-                    precision="interpolated",
-                    source=source,
-                    label=f"{typed}{name} {place}",
-                    code_commune=placed.code_commune,
-                    postcode=postcode,
-                )
-            if not prefix:  # a suggestion keeps the number typed, though the index lacks it
-                typed = ""
-            closest = self._nearest(street, parsed)
-            if closest is not None:  # the street, at its known number nearest the one typed
-                return Location(
-                    latitude=float(closest.latitude),
-                    longitude=float(closest.longitude),
-                    precision="street",
-                    source=source,
-                    label=f"{typed}{name} {place}",
-                    code_commune=str(closest.code_commune),
-                    postcode=postcode,
-                )
-        return Location(
-            latitude=float(street.latitude),
-            longitude=float(street.longitude),
-            precision="street",
-            source=source,
-            label=f"{typed}{name} {place}",
-            code_commune=street.code_commune,
-            postcode=postcode,
-        )
-
-    def _known(self, street: Street) -> list[Known]:
-        rows = self._rows(
-            "SELECT number, suffix, latitude, longitude, code_commune FROM numbers "
-            "WHERE street_id = ?",
-            street.id,
-        )
-        return [Known(*row) for row in rows]
-
-    def _interpolated(self, street: Street, parsed: ParsedQuery) -> Placed | None:
-        """The typed number between the street's known numbers of its side, if it can be."""
-        return interpolate(parsed.number, parsed.suffix, self._known(street))
-
-    def _nearest(self, street: Street, parsed: ParsedQuery) -> Known | None:
-        """The street's known number closest to the typed one."""
-        return nearest(parsed.number, parsed.suffix, self._known(street))
+        return street_location(street, parsed, prefix, self._rows, self._parcel)
 
     @staticmethod
     def _explains(street: Street, words: list[str], expansions: list[dict[str, float]]) -> bool:
