@@ -22,7 +22,7 @@ from model import registry
 from model.estimator import Estimator
 from model.settings import layout
 from training import as_user
-from training import evaluate as ev
+from training import evaluation_report as ev_report
 from training.prepare import read_sales
 from training.train import clean_sales, run_training
 
@@ -62,7 +62,7 @@ def main(args) -> None:
     pricing = time.perf_counter() - started
     summary = as_user.summarise(frame)
     summary["seconds"] = {"geocoding": geocoding, "pricing_both_paths": pricing}
-    report = ev.as_user_report(summary)
+    report = ev_report.as_user_report(summary)
     print(report)
     (cut.home / "as_user.md").write_text(f"# {version}\n\n{report}", encoding="utf-8")
     per = 1000 * geocoding / max(len(test), 1)

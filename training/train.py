@@ -14,41 +14,35 @@ Steps (pure functions on tables, I/O at the edges):
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from model import bundle as bundle_format
 from model import features as feats
 from model import registry
-from model.equity import EQUITY_FILE
 from model.geography import departement_label
 from model.market import MarketIndex
 from model.property import PROPERTY_TYPES
-from model.ranges import PRECISION_RANGES_FILE
 from model.settings import Layout
-from training import evaluate as ev
-from training import model_card, release, settings
-from training.backtest import Backtest, make_split, run_backtest
+from training import settings
+from training.backtest import make_split, run_backtest
 from training.champion import against_champion
 from training.cleaning import MARKET_NATURES
-from training.completeness import DepartementData, departement_data
+from training.completeness import departement_data
 from training.errors import PipelineError
 from training.feature_partitions import FeatureMatrix, Runner, features_by_departement, run_here
-from training.history import bundle_tables
-from training.metadata import RANGES_CALIBRATED_ON, build_metadata, jsonable, new_version
 from training.surroundings import add_features as add_surroundings
 from training.surroundings import known_shares as surroundings_summary
+from training.version import write_version
 
 N_ESTIMATORS = settings.N_ESTIMATORS
 SEED = settings.SEED
@@ -353,56 +347,3 @@ def scratch_folder(layout: Layout) -> Iterator[Path]:
         shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=layout.home) as folder:
         yield Path(folder)
-
-
-def write_version(
-    layout: Layout,
-    final: lgb.Booster,
-    prep: Prepared,
-    coverage: dict[str, DepartementData],
-    backtest: Backtest,
-    fitting: Fitting,
-    started: float,
-    comparison: dict | None = None,
-) -> Path:
-    """The new version's bundle: model, metadata, report, plots, model card and tables
-    (`comparison`: the champion against this challenger, `training.champion`)."""
-    layout.models.mkdir(parents=True, exist_ok=True)
-    bundle_format.clean_staging(layout.models)
-    now = datetime.now(UTC)
-    version = new_version(layout.models, now)
-    evaluation = backtest.to_dict()
-    metadata = build_metadata(
-        layout, now, prep, coverage, evaluation, backtest.final_ranges, fitting.params()
-    )
-    metadata["sources"] = release.sources(layout.raw)
-    metadata["cleaning"] = release.cleaning_counts(layout.prepared)
-    if comparison is not None:
-        metadata["champion_comparison"] = jsonable(comparison)
-    files = report_files(version, evaluation, backtest)
-    # The estimate's calibration by level, a file of its own: checksummed like the model.
-    files[EQUITY_FILE] = backtest.final_equity.to_json()
-    metadata["equity"] = {"file": EQUITY_FILE, "calibrated_on": RANGES_CALIBRATED_ON}
-    tables = {
-        **bundle_tables(prep.sales, prep.market),
-        "feature_importance.parquet": backtest.importance,
-    }
-    metadata["training_seconds"] = round(time.monotonic() - started, 1)
-    files[model_card.CARD_FILE] = model_card.render(version, metadata)
-    return bundle_format.write_bundle(
-        layout.models, version, final, metadata, tables, reference_dir=layout.reference, files=files
-    )
-
-
-def report_files(version: str, evaluation: dict, backtest: Backtest) -> dict[str, bytes | str]:
-    """`evaluation.md` and its plots, by path in the bundle."""
-    files: dict[str, bytes | str] = {}
-    with tempfile.TemporaryDirectory(prefix="immoval-plots-") as folder:
-        tmp = Path(folder)
-        plots = ev.write_plots(backtest.test_frame, evaluation["results"], backtest.importance, tmp)
-        for name in plots:
-            files[f"plots/{name}"] = (tmp / name).read_bytes()
-    files["evaluation.md"] = ev.render_report(version, evaluation, plots)
-    if backtest.precision_ranges is not None:
-        files[PRECISION_RANGES_FILE] = json.dumps(backtest.precision_ranges.to_dict(), indent=1)
-    return files

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from training.as_user import summarise, typed_address, user_property
-from training.evaluate import as_user_report
+from training.evaluation_report import as_user_report
 
 
 def sale(**extra):
