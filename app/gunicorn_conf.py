@@ -22,7 +22,8 @@ _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else o
 # Threads cover the waits on the BAN geocoder without another copy of the model.
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", (_cores or 1) + 1))
-worker_class = "gthread"
+# gthread, with keep-alive connections spread over the workers (see app/gunicorn_worker.py).
+worker_class = "app.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("IMMOVAL_THREADS", 4))
 preload_app = True
 timeout = int(os.environ.get("IMMOVAL_TIMEOUT", 30))  # a batch of 1000 takes < 1 s

@@ -42,8 +42,10 @@ FAILURE_LOG_SECONDS = 60.0
 # database then costs one busy timeout per second and process, not one per request.
 STORE_RETRY_SECONDS = 1.0
 
-# One statement for SQLite (3.35+) and PostgreSQL: add the cost to this window if it
-# fits (or start a new window); no row comes back when it does not fit.
+# One statement for SQLite (3.24+) and PostgreSQL: add the cost to this window if it
+# fits (or start a new window); it changes no row when the cost does not fit. No RETURNING:
+# SQLite then ends the statement, and its write lock, inside the one call that runs it
+# (with RETURNING the lock lasts until the row is fetched, a wait for the GIL later).
 _ADMIT = text(
     "INSERT INTO rate_windows (bucket, window_start, count) VALUES (:bucket, :start, :cost) "
     "ON CONFLICT (bucket) DO UPDATE SET "
@@ -51,8 +53,7 @@ _ADMIT = text(
     "THEN rate_windows.count + excluded.count ELSE excluded.count END, "
     "window_start = excluded.window_start "
     "WHERE rate_windows.window_start <> excluded.window_start "
-    "OR rate_windows.count + excluded.count <= :limit "
-    "RETURNING count"
+    "OR rate_windows.count + excluded.count <= :limit"
 )
 
 
@@ -98,11 +99,17 @@ def _decide(db: Database, bucket: str, limit: int, window: int, cost: int, now: 
 def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) -> int | None:
     """The window's new total, or None when the cost does not fit."""
     engine = db.engine
+    if engine.dialect.name in ("sqlite", "postgresql"):
+        # The statement is its own transaction: the write lock is not held while this
+        # thread waits for the GIL before a COMMIT (under load other workers then timed out
+        # on the lock, and limits failed open).
+        params = {"bucket": bucket, "start": window_start, "cost": cost, "limit": limit}
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if conn.execute(_ADMIT, params).rowcount == 0:
+                return None
+        # Read after: requests admitted since may be counted too (it only sets a header).
+        return max(cost, _count(db, bucket, window_start))
     with engine.begin() as conn:
-        if engine.dialect.name in ("sqlite", "postgresql"):
-            return conn.execute(
-                _ADMIT, {"bucket": bucket, "start": window_start, "cost": cost, "limit": limit}
-            ).scalar_one_or_none()
         # Other databases: read (locking the row) then write, in one transaction.
         row = conn.execute(
             select(rate_windows.c.window_start, rate_windows.c.count)

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 3600.0
 FLUSH_ROWS = 500
+# Rows per INSERT statement (SQLite allows 32,766 bound values: 11 columns a row).
+INSERT_ROWS = 500
 MAX_BUFFER = 100_000  # beyond this the database is down: drop the oldest, say so
 FAILURE_LOG_SECONDS = 60.0
 
@@ -132,10 +134,19 @@ class UsageLog:
                 rows, self._buffer = self._buffer, []
             if not rows:
                 return 0
+            written = 0
             try:
-                with self.db.engine.begin() as conn:
-                    conn.execute(insert(usage), rows)
+                # One multi-row INSERT per chunk, each its own transaction: SQLite's write
+                # lock is held inside that one call, not across this thread's waits for the
+                # GIL (with a transaction around executemany, requests of other workers
+                # timed out on the lock under load).
+                autocommit = self.db.engine.execution_options(isolation_level="AUTOCOMMIT")
+                with autocommit.connect() as conn:
+                    for start in range(0, len(rows), INSERT_ROWS):
+                        conn.execute(insert(usage).values(rows[start : start + INSERT_ROWS]))
+                        written = start + INSERT_ROWS
             except SQLAlchemyError as exc:
+                rows = rows[written:]
                 with self._lock:
                     self._buffer[:0] = rows
                     kept = len(self._buffer)
@@ -143,7 +154,7 @@ class UsageLog:
                 if time.monotonic() - self._failed_log > FAILURE_LOG_SECONDS:
                     self._failed_log = time.monotonic()
                     log.error("usage log: database unavailable (%s): %d rows kept", exc, kept)
-                return 0
+                return written
             return len(rows)
 
     def _ensure_writer(self) -> None:

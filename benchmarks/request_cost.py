@@ -98,8 +98,8 @@ def main() -> None:
         return
 
     from app.model_store import get_estimator
+    from app.requests import parse_single_estimate
     from model.estimator import OutsideCoverage
-    from model.property import Property
 
     with app.app_context():
         estimator = get_estimator()
@@ -108,7 +108,8 @@ def main() -> None:
         f"{len(homes)} homes at real sale places of {estimator.version} "
         f"({statuses.count(200)} priced, {statuses.count(422)} outside coverage)"
     )
-    props = [Property.from_mapping(b) for b in homes]
+    # The homes as the view builds them (its precision included: the path-alone run keys on them).
+    props = [parse_single_estimate(b, lambda _: None)[0] for b in homes]
 
     def estimate(prop, explain):
         try:

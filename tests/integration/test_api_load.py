@@ -3,6 +3,8 @@ across workers, and one key saturating its quota leaves /health answering."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import statistics
 import threading
 import time
@@ -131,3 +133,43 @@ def test_health_answers_while_one_key_saturates_its_quota(home):
     assert statuses.count(200) * 100 <= 3000 and set(statuses) <= {200, 429}
     assert max(answered) < 5 + 5, "a batch ran far past its deadline"
     assert statistics.median(health) < 0.5 and health[-1] < 3.0, health[-20:]
+
+
+@pytest.mark.slow
+def test_a_worker_with_requests_queued_closes_their_connections(home):
+    """Keep-alive connections stay with the worker that accepted them: a busy worker must
+    send its waiting clients elsewhere, or one worker serves a whole pool while the others
+    idle. One worker with one thread: of two requests queued behind a batch, the first
+    (another waits behind it) is answered with "Connection: close"; a request alone keeps
+    its connection."""
+    key = create_key(home, "Agence en rafale")
+    batch = json.dumps({"explain": True, "properties": [home_body(PLACES["75"])] * 400})
+    with gunicorn(home, WEB_CONCURRENCY="1", IMMOVAL_THREADS="1") as (_, base):
+        port = int(base.split(":")[2].split("/")[0])
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in "abcd"]
+        alone, busy, first, second = connections
+        try:
+            alone.request("GET", "/api/v1/health")
+            lone = alone.getresponse()
+            lone.read()
+            headers = {**bearer(key), "Content-Type": "application/json"}
+            started = time.monotonic()
+            busy.request("POST", "/api/v1/estimates/batch", body=batch, headers=headers)
+            for connection in (first, second):
+                time.sleep(0.1)
+                connection.request("GET", "/api/v1/health")
+            queued = time.monotonic() - started
+            answers = [c.getresponse() for c in (busy, first, second)]
+            for answer in answers:
+                answer.read()
+            took = time.monotonic() - started
+        finally:
+            for connection in connections:
+                connection.close()
+    assert lone.getheader("Connection") == "keep-alive"
+    assert [a.status for a in answers] == [200, 200, 200]
+    print(f"batch {took:.2f} s, queued {queued:.2f} s")
+    assert took > 2 * queued, f"the batch ({took:.2f} s) did not keep the thread busy"
+    batch_answer, first_answer, _ = answers
+    assert first_answer.getheader("Connection") == "close"
+    assert batch_answer.getheader("Connection") == "keep-alive"

@@ -122,6 +122,18 @@ def test_usage_is_buffered_then_summarised_per_key_and_endpoint(db):
     assert summary(db, since=datetime.now(UTC) + timedelta(minutes=1)) == ([], [])
 
 
+def test_usage_rows_beyond_one_statement_are_all_written(db, monkeypatch):
+    import app.usage
+
+    monkeypatch.setattr(app.usage, "INSERT_ROWS", 3)  # 10 rows: 4 statements
+    record, _ = apikeys.create_key(db, "Agence")
+    log = UsageLog(db, flush_seconds=60)
+    for n in range(10):
+        log.record(_record(record.id, "/api/v1/estimates", 200, float(n)))
+    assert log.flush() == 10 and log.flush() == 0
+    assert summary(db)[0][0]["requests"] == 10
+
+
 def test_the_usage_writer_flushes_in_the_background(db):
     log = UsageLog(db, flush_seconds=0.05)
     log.record(_record(None, "/api/v1/model", 200, 1.0))
