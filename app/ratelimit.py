@@ -107,8 +107,8 @@ def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) 
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             if conn.execute(_ADMIT, params).rowcount == 0:
                 return None
-        # Read after: requests admitted since may be counted too (it only sets a header).
-        return max(cost, _count(db, bucket, window_start))
+            # Read after: requests admitted since may be counted too (it only sets a header).
+            return max(cost, _count_on(conn, bucket, window_start))
     with engine.begin() as conn:
         # Other databases: read (locking the row) then write, in one transaction.
         row = conn.execute(
@@ -134,11 +134,16 @@ def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) 
 
 def _count(db: Database, bucket: str, window_start: int) -> int:
     with db.engine.connect() as conn:
-        row = conn.execute(
-            select(rate_windows.c.window_start, rate_windows.c.count).where(
-                rate_windows.c.bucket == bucket
-            )
-        ).first()
+        return _count_on(conn, bucket, window_start)
+
+
+def _count_on(conn, bucket: str, window_start: int) -> int:
+    """The window's count as `conn` reads it (0 once the window has passed)."""
+    row = conn.execute(
+        select(rate_windows.c.window_start, rate_windows.c.count).where(
+            rate_windows.c.bucket == bucket
+        )
+    ).first()
     return row.count if row is not None and row.window_start == window_start else 0
 
 

@@ -143,8 +143,9 @@ class UsageLog:
                 autocommit = self.db.engine.execution_options(isolation_level="AUTOCOMMIT")
                 with autocommit.connect() as conn:
                     for start in range(0, len(rows), INSERT_ROWS):
-                        conn.execute(insert(usage).values(rows[start : start + INSERT_ROWS]))
-                        written = start + INSERT_ROWS
+                        chunk = rows[start : start + INSERT_ROWS]
+                        conn.execute(insert(usage).values(chunk))
+                        written += len(chunk)
             except SQLAlchemyError as exc:
                 rows = rows[written:]
                 with self._lock:

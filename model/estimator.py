@@ -197,9 +197,7 @@ class Estimator:
             return results
         idx = np.array(keep)
         # Given parcels, else those the homes' geocoding found, else the nearest sale's.
-        given = [(props if parcel_ids is None else parcel_ids)[i] for i in keep]
-        if parcel_ids is None:
-            given = [prop.parcel_id for prop in given]
+        given = [props[i].parcel_id if parcel_ids is None else parcel_ids[i] for i in keep]
         parcels = self.places.parcels(xyz[idx], given, partial(nearest.of, idx))
         chosen = [props[i] for i in keep]
         # A home placed by interpolation, at its street or at its commune has no parcel of its

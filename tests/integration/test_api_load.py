@@ -9,6 +9,7 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -145,7 +146,7 @@ def test_a_worker_with_requests_queued_closes_their_connections(home):
     key = create_key(home, "Agence en rafale")
     batch = json.dumps({"explain": True, "properties": [home_body(PLACES["75"])] * 400})
     with gunicorn(home, WEB_CONCURRENCY="1", IMMOVAL_THREADS="1") as (_, base):
-        port = int(base.split(":")[2].split("/")[0])
+        port = urlsplit(base).port
         connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in "abcd"]
         alone, busy, first, second = connections
         try:
