@@ -88,6 +88,9 @@ def database_url(home: str | Path, url: str | None = None) -> str:
     return f"sqlite:///{Path(home).resolve() / DB_FILENAME}"
 
 
+CREATE_ATTEMPTS = 10
+
+
 def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
     """An engine with the tables created; SQLite tuned for several worker processes."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -95,14 +98,15 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
-    for attempt in range(3):
+    for attempt in range(CREATE_ATTEMPTS):
         try:
             metadata.create_all(engine)
             add_missing_columns(engine)
             break
         except OperationalError:
-            # Workers starting together race to create the tables: the loser retries.
-            if attempt == 2:
+            # Workers starting together race to create the tables (each table can be lost
+            # to another): the loser retries.
+            if attempt == CREATE_ATTEMPTS - 1:
                 raise
     return engine
 

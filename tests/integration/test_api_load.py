@@ -150,6 +150,7 @@ def test_a_worker_with_requests_queued_closes_their_connections(home):
         connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in "abcd"]
         alone, busy, first, second = connections
         try:
+            time.sleep(0.5)  # the start-up probe's connection closed and counted out
             alone.request("GET", "/api/v1/health")
             lone = alone.getresponse()
             lone.read()
