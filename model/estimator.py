@@ -162,10 +162,17 @@ class Estimator:
     def estimate(self, prop: Property, *, comparables: int = 10, explain: bool = True) -> Estimate:
         """The price of one home; raises `OutsideCoverage`. Unexplained: no SHAP values
         computed, no contributions (the baseline is the value)."""
-        result = self._estimate([prop], explain=explain, comparables=comparables, summary=True)[0]
+        result = self.estimate_each([prop], comparables=comparables, explain=explain)[0]
         if isinstance(result, OutsideCoverage):
             raise result
         return result
+
+    def estimate_each(
+        self, props: Sequence[Property], *, comparables: int = 10, explain: bool = True
+    ) -> list[Estimate | OutsideCoverage]:
+        """What `estimate` answers each home, valued in one vectorised call (requests that
+        arrive together: `app.coalescing`); failures are returned, not raised."""
+        return self._estimate(list(props), explain=explain, comparables=comparables, summary=True)
 
     def estimate_many(
         self,

@@ -15,6 +15,7 @@ from app import deadlines
 from app.api import access, answers, bp, errors, spec
 from app.api import models as api
 from app.api.queries import PointQuery, parse_comparables_query, parse_neighbourhood_query
+from app.coalescing import get_coalescer
 from app.errors import json_answer
 from app.geocoding import Location, get_geocoder
 from app.model_store import ModelUnavailable, get_estimator
@@ -91,7 +92,7 @@ def create_estimate():
     comparables and neighbourhood."""
     prop, location, explain = parse_single_estimate(_json_body(), _geocode)
     estimator = _estimator()
-    estimate = estimator.estimate(prop, explain=explain)
+    estimate = get_coalescer().estimate(estimator, prop, explain=explain)
     access.outcome().note(confidences=[estimate.confidence])
     return json_answer(answers.estimate_answer(estimate, prop, location, estimator))
 

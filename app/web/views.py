@@ -6,6 +6,7 @@ import logging
 
 from flask import Response, current_app, jsonify, render_template, request
 
+from app.coalescing import get_coalescer
 from app.errors import error_response
 from app.geocoding import Location, get_geocoder
 from app.labels.coverage import partial_data_note
@@ -115,7 +116,7 @@ def estimate():
         return render_template("index.html", form=form, errors=errors), 422
     estimator = get_estimator()
     try:
-        result = estimator.estimate(prop, comparables=0)
+        result = get_coalescer().estimate(estimator, prop, comparables=0)
     except OutsideCoverage as exc:
         departement = exc.departement or departement_of(_commune_of(location, estimator))
         title, text = french.outside_coverage(departement, estimator.departements, exc.reason)

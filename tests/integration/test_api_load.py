@@ -175,3 +175,41 @@ def test_a_worker_with_requests_queued_closes_their_connections(home):
     batch_answer, first_answer, _ = answers
     assert first_answer.getheader("Connection") == "close"
     assert batch_answer.getheader("Connection") == "keep-alive"
+
+
+@pytest.mark.slow
+def test_estimates_answered_at_once_by_one_worker_are_those_answered_one_by_one(home):
+    """A worker values the single estimates it holds at once in one call (app/coalescing.py):
+    eight clients released together, over five rounds, each get byte for byte the answer
+    their home gets alone, explained or not."""
+    key = create_key(home, "Agence simultanée", rate_limit=10_000)
+    latitude, longitude = PLACES["75"]  # the test model knows Paris only
+    bodies = [
+        home_body(
+            (latitude + 0.004 * (k % 4 - 2), longitude + 0.006 * (k // 4 - 1)),
+            living_area_m2=30 + 9 * k,
+            explain=k % 3 != 0,
+        )
+        for k in range(8)
+    ]
+    with gunicorn(home, WEB_CONCURRENCY="1", IMMOVAL_THREADS="8") as (_, base):
+        session = requests.Session()
+
+        def post(body, s=session):
+            r = s.post(f"{base}/estimates", json=body, headers=bearer(key), timeout=60)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        alone = [post(body) for body in bodies]
+        barrier = threading.Barrier(len(bodies))
+        sessions = [requests.Session() for _ in bodies]
+
+        def together(k):
+            barrier.wait()
+            return post(bodies[k], sessions[k])
+
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            rounds = [list(pool.map(together, range(len(bodies)))) for _ in range(5)]
+    assert len({json.dumps(a["estimate"], sort_keys=True) for a in alone}) == len(bodies)
+    for answers in rounds:
+        assert answers == alone
