@@ -56,6 +56,10 @@ _ADMIT = text(
     "OR rate_windows.count + excluded.count <= :limit"
 )
 
+# Text, not a select() built per call: building and caching the construct cost ≈ 0.1 ms
+# of CPU per metered request, half the admission.
+_COUNT = text("SELECT window_start, count FROM rate_windows WHERE bucket = :bucket")
+
 
 @dataclass(frozen=True)
 class RateDecision:
@@ -139,11 +143,7 @@ def _count(db: Database, bucket: str, window_start: int) -> int:
 
 def _count_on(conn, bucket: str, window_start: int) -> int:
     """The window's count as `conn` reads it (0 once the window has passed)."""
-    row = conn.execute(
-        select(rate_windows.c.window_start, rate_windows.c.count).where(
-            rate_windows.c.bucket == bucket
-        )
-    ).first()
+    row = conn.execute(_COUNT, {"bucket": bucket}).first()
     return row.count if row is not None and row.window_start == window_start else 0
 
 
