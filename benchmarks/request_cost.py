@@ -56,7 +56,9 @@ def build_app(home: Path):
 
     database_url = f"sqlite:///{tempfile.mkdtemp(prefix='immoval-cost-')}/cost.sqlite3"
     _, key = apikeys.create_key(Database(database_url), "cost", rate_limit=10_000_000)
-    app = create_app({"HOME": str(home), "GEOCODER_URL": "", "DATABASE_URL": database_url})
+    # One key for every client: no cap on its requests at once (as benchmarks/api.py).
+    config = {"HOME": str(home), "GEOCODER_URL": "", "DATABASE_URL": database_url}
+    app = create_app({**config, "API_KEY_CONCURRENCY": 0})
     return app, {"Authorization": f"Bearer {key}"}
 
 
@@ -67,6 +69,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=home_from_env())
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", choices=("explain", "plain"), default=None)
+    parser.add_argument("--threads", type=int, default=8, help="clients at once, last table")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime...")
     args = parser.parse_args()
@@ -154,6 +157,51 @@ def main() -> None:
     health = median_ms(cpu_times(lambda _: client.get("/api/v1/health"), homes))
     print(f"{'GET /api/v1/health':<28} {health:10.2f} ms   (Flask and the test client alone)")
     booster_pass(estimator, props)
+    concurrent_cost(app, headers, homes, args.threads)
+
+
+def concurrent_cost(app, headers, homes, threads: int) -> None:
+    """CPU per request when `threads` clients post at once (a gunicorn worker's threads):
+    the homes they hold together are valued in one call (app/coalescing.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.coalescing import get_coalescer
+
+    with app.app_context():
+        coalescer = get_coalescer()
+    calls = []
+    valued = coalescer.value
+
+    def counting(*a, **kw):
+        ticket = valued(*a, **kw)
+        calls.append(ticket.valued_with)
+        return ticket
+
+    coalescer.value = counting
+    print(f"{'clients at once':<28} {'explain=true':>13} {'explain=false':>14}   homes per call")
+    for clients in sorted({1, threads}):
+        row = []
+        for explain in (True, False):
+            bodies = [{**b, "explain": explain} for b in homes]
+            shares = [bodies[k::clients] for k in range(clients)]
+
+            def client(share):
+                local = app.test_client()
+                for body in share:
+                    answer = local.post("/api/v1/estimates", headers=headers, json=body)
+                    if answer.status_code not in (200, 422):
+                        raise SystemExit(f"{answer.status_code}: {answer.get_data(as_text=True)}")
+
+            calls.clear()
+            started = time.process_time()
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(client, shares))
+            row.append((time.process_time() - started) / len(bodies) * 1000)
+            # Each request counts its call's size once per home: the mean size of a call.
+            per_call = len(calls) / sum(1 / n for n in calls)
+        label = f"{clients} client{'s' if clients > 1 else ''} (mean, all threads)"
+        print(f"{label:<28} {row[0]:10.2f} ms {row[1]:11.2f} ms   {per_call:.1f}")
+    coalescer.value = valued
 
 
 def booster_pass(estimator, props) -> None:
