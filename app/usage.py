@@ -8,6 +8,7 @@ coordinates) is never recorded.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import math
 import os
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, func, insert, select
+from sqlalchemy import Integer, TextClause, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database, api_keys, usage
@@ -28,8 +29,9 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 3600.0
 FLUSH_ROWS = 500
-# Rows per INSERT statement (SQLite allows 32,766 bound values: 11 columns a row).
-INSERT_ROWS = 500
+# Rows of the largest INSERT statement (SQLite allows 32,766 bound values: 11 columns a
+# row); a flush writes its rows in statements of powers of two up to it (`_chunks`).
+INSERT_ROWS = 256
 MAX_BUFFER = 100_000  # beyond this the database is down: drop the oldest, say so
 FAILURE_LOG_SECONDS = 60.0
 
@@ -95,6 +97,38 @@ class Outcome:
 _COLUMNS = tuple(f.name for f in fields(UsageRecord))
 
 
+def _chunks(rows: list[dict], largest: int) -> Iterable[list[dict]]:
+    """`rows` in runs of `largest`, then of the powers of two that make up the rest: a few
+    statement sizes, each compiled once per process."""
+    start = 0
+    while start < len(rows):
+        size = min(largest, 1 << ((len(rows) - start).bit_length() - 1))
+        yield rows[start : start + size]
+        start += size
+
+
+@functools.cache
+def _insert_rows(count: int) -> TextClause:
+    """The INSERT of `count` usage rows, with binds `<column>_<row>` typed as the table's.
+
+    Text, built once per size: SQLAlchemy caches its compiled form, where `insert().values`
+    of a list was compiled at every flush (0.22 ms of CPU a row, under the GIL: 20 ms once a
+    second for a worker answering 100 requests/s).
+    """
+    values = ", ".join(
+        "(" + ", ".join(f":{name}_{row}" for name in _COLUMNS) + ")" for row in range(count)
+    )
+    statement = text(f"INSERT INTO usage ({', '.join(_COLUMNS)}) VALUES {values}")
+    types = [bindparam(f"{name}_{row}", type_=usage.c[name].type) for row in range(count)
+             for name in _COLUMNS]  # fmt: skip
+    return statement.bindparams(*types)
+
+
+def _bound(rows: list[dict]) -> dict:
+    """The binds of `_insert_rows(len(rows))`."""
+    return {f"{name}_{k}": row[name] for k, row in enumerate(rows) for name in _COLUMNS}
+
+
 class UsageLog:
     """A per-process buffer of usage records, flushed every second and at exit."""
 
@@ -142,9 +176,8 @@ class UsageLog:
                 # timed out on the lock under load).
                 autocommit = self.db.engine.execution_options(isolation_level="AUTOCOMMIT")
                 with autocommit.connect() as conn:
-                    for start in range(0, len(rows), INSERT_ROWS):
-                        chunk = rows[start : start + INSERT_ROWS]
-                        conn.execute(insert(usage).values(chunk))
+                    for chunk in _chunks(rows, INSERT_ROWS):
+                        conn.execute(_insert_rows(len(chunk)), _bound(chunk))
                         written += len(chunk)
             except SQLAlchemyError as exc:
                 rows = rows[written:]

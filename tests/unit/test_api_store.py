@@ -134,6 +134,29 @@ def test_usage_rows_beyond_one_statement_are_all_written(db, monkeypatch):
     assert summary(db)[0][0]["requests"] == 10
 
 
+def test_usage_rows_written_in_statements_of_several_sizes_keep_their_own_values(db, monkeypatch):
+    from sqlalchemy import select
+
+    import app.usage
+    from app.db import usage
+
+    monkeypatch.setattr(app.usage, "INSERT_ROWS", 4)  # 11 rows: 4 + 4 + 2 + 1
+    record, _ = apikeys.create_key(db, "Agence")
+    log = UsageLog(db, flush_seconds=60)
+    sent = [
+        _record(record.id if n % 2 else None, f"/api/v1/e{n}", 200 + n, n + 0.5, f"v{n}", n)
+        for n in range(11)
+    ]
+    for one in sent:
+        log.record(one)
+    assert log.flush() == 11
+    columns = ("key_id", "endpoint", "status", "latency_ms", "model_version", "item_count")
+    with db.engine.connect() as conn:
+        stored = conn.execute(select(*(usage.c[c] for c in columns)).order_by(usage.c.status))
+        rows = [tuple(row) for row in stored]
+    assert rows == [tuple(getattr(one, c) for c in columns) for one in sent]
+
+
 def test_the_usage_writer_flushes_in_the_background(db):
     log = UsageLog(db, flush_seconds=0.05)
     log.record(_record(None, "/api/v1/model", 200, 1.0))
