@@ -54,6 +54,7 @@ def on_starting(server):
     are refused at once instead of waiting on a socket nobody answers yet.
     """
     from app.geocoding import preload as preload_geocoder
+    from app.memory import settle_long_lived
     from app.model_store import preload
 
     _app_logs_to(server)
@@ -63,6 +64,11 @@ def on_starting(server):
     # The offline address index too, so that no first request pays for loading it.
     if preload_geocoder(flask_app):
         server.log.info("offline address index preloaded")
+    # Out of the garbage collector's full passes (they stopped workers for 0.25-0.5 s),
+    # here and after each model switch in a worker (see app/memory.py).
+    store = flask_app.extensions["immoval.models"]
+    store.after_swap = settle_long_lived
+    server.log.info("%d objects frozen before the fork", settle_long_lived())
 
 
 def _app_logs_to(server):

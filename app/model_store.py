@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -51,6 +52,8 @@ class ModelStore:
         self._checked_at = 0.0
         self._loading: tuple[str, int] | None = None  # (version, pid of the loading process)
         self._failed: tuple[str, float] | None = None
+        # Run in the loading thread after each swap (gunicorn: `app.memory.settle_long_lived`).
+        self.after_swap: Callable[[], object] | None = None
 
     @property
     def version(self) -> str | None:
@@ -170,6 +173,8 @@ class ModelStore:
         else:
             previous, self._current = self.version, (version, estimator)
             log.info("switched to model %s (was %s)", version, previous)
+            if self.after_swap is not None:
+                self.after_swap()
         finally:
             with self._lock:
                 self._loading = None

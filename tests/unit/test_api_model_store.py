@@ -177,3 +177,20 @@ def test_a_failed_switch_is_logged_with_version_and_why(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert "cannot load model v2: ValueError: corrupt bundle v2; still serving v1" in messages
     assert "switched to model v3 (was v1)" in messages
+
+
+def test_the_after_swap_hook_runs_once_the_new_model_is_served_and_not_after_a_failure():
+    store = FakeBundles()
+    store.champion = "v1"
+    store.get()
+    seen = []
+    store.after_swap = lambda: seen.append(store.get())
+    store.broken.add("v2")
+    store.champion = "v2"
+    store.get()
+    wait_until(lambda: store.loads == ["v1", "v2"] and store._loading is None)
+    assert seen == []  # the old model still serves: nothing to settle
+    store.champion = "v3"
+    wait_until(lambda: store.get() == "estimator v3")
+    wait_until(lambda: seen)
+    assert seen == ["estimator v3"]
