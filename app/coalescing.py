@@ -5,8 +5,9 @@ one GIL: valued one by one, each home pays alone the fixed cost of a call (tree 
 arrays, the booster's set-up). Here a request queues its home and waits for the process's
 one valuation slot; whoever holds the slot takes every home queued (the oldest first, at
 most `MAX_COALESCED`) and values them in one `Estimator.estimate_each` call. A home's
-answer is the one it gets alone (`estimate_each` is exact per home); a request that finds
-the slot free is valued at once, it never waits for company.
+answer is the one it gets alone (`estimate_each` is exact per home), and when a call fails
+its homes are valued again one by one, so that one home's fault fails its own request
+only. A request that finds the slot free is valued at once: it never waits for company.
 
     estimate = get_coalescer().estimate(estimator, prop, explain=True)
 """
@@ -84,33 +85,47 @@ class Coalescer:
 
 
 def _value(tickets: list[_Ticket], leader: _Ticket) -> None:
-    """Value `tickets`, one call per estimator and options; every ticket ends done."""
+    """Value `tickets`, one call per estimator and options; every ticket ends done (the
+    threads waiting for them would otherwise wait for ever)."""
     calls: dict[tuple, list[_Ticket]] = {}
     for ticket in tickets:
         calls.setdefault(ticket.call, []).append(ticket)
-    for group in calls.values():
-        first = group[0]
-        try:
-            results = first.estimator.estimate_each(
-                [t.prop for t in group], explain=first.explain, comparables=first.comparables
-            )
-        except BaseException as exc:  # every waiting request must hear of it, then go on
-            for ticket in group:
-                ticket.error = exc if ticket is leader else _failed_beside(exc)
-                ticket.done, ticket.valued_with = True, len(group)
-            if leader in group and not isinstance(exc, Exception):
-                raise  # the process is stopping: this thread goes first
-            continue
-        for ticket, result in zip(group, results, strict=True):
-            ticket.result, ticket.done, ticket.valued_with = result, True, len(group)
+    try:
+        for group in calls.values():
+            _value_group(group)
+    except BaseException as exc:  # the process is stopping (errors are kept per ticket)
+        for ticket in tickets:
+            if not ticket.done:
+                ticket.error = exc if ticket is leader else _interrupted(exc)
+                ticket.done = True
+        raise
+
+
+def _value_group(group: list[_Ticket]) -> None:
+    """One call for the group; when it fails, each home valued alone, so that one home's
+    fault fails its own request only, not those queued beside it."""
+    first = group[0]
+    try:
+        results = first.estimator.estimate_each(
+            [t.prop for t in group], explain=first.explain, comparables=first.comparables
+        )
+    except Exception as exc:
+        if len(group) == 1:
+            first.error, first.done, first.valued_with = exc, True, 1
+            return
+        for ticket in group:
+            _value_group([ticket])
+        return
+    for ticket, result in zip(group, results, strict=True):
+        ticket.result, ticket.done, ticket.valued_with = result, True, len(group)
 
 
 class CoalescedFailure(RuntimeError):
-    """The call that valued this home with others failed (its cause is chained)."""
+    """The valuation of this home was interrupted in another thread (its cause chained)."""
 
 
-def _failed_beside(exc: BaseException) -> CoalescedFailure:
-    failure = CoalescedFailure(f"the valuation of the homes queued together failed: {exc!r}")
+def _interrupted(exc: BaseException) -> CoalescedFailure:
+    failure = CoalescedFailure(f"the valuation of the homes queued together stopped: {exc!r}")
     failure.__cause__ = exc
     return failure
 

@@ -120,15 +120,18 @@ def test_explained_and_unexplained_homes_are_valued_in_separate_calls(estimator)
 
 
 class _Versioned:
-    """An estimator's stand-in that answers its own version for every home."""
+    """An estimator's stand-in that answers its own version for every home, and fails any
+    call holding a home of `faulty` (as a home that breaks the features would)."""
 
-    def __init__(self, version, fail=False):
-        self.version, self.fail, self.calls = version, fail, []
+    def __init__(self, version, faulty=(), stop=()):
+        self.version, self.faulty, self.stop, self.calls = version, faulty, stop, []
 
     def estimate_each(self, props, *, explain, comparables):
         self.calls.append(len(props))
-        if self.fail:
-            raise ValueError(f"{self.version} cannot value")
+        if any(p in self.stop for p in props):
+            raise KeyboardInterrupt
+        if any(p in self.faulty for p in props):
+            raise ValueError(f"{self.version} cannot value this home")
         return [self.version] * len(props)
 
 
@@ -140,21 +143,29 @@ def test_homes_of_two_models_are_valued_each_by_its_own():
     assert (old.calls, new.calls) == ([3], [2])
 
 
-def test_a_failed_call_fails_each_of_its_requests_and_frees_the_slot():
-    broken, sound = _Versioned("broken", fail=True), _Versioned("sound")
+def test_one_faulty_home_fails_its_own_request_only_and_frees_the_slot():
+    homes = [object() for _ in range(5)]
+    model = _Versioned("sound", faulty={homes[2]})
     options = {"explain": True, "comparables": 10}
     coalescer = Coalescer()
-    calls = [(broken, object(), options)] * 3 + [(sound, object(), options)]
-    outcomes = _queued_at_once(coalescer, calls)
-    failures = outcomes[:3]
-    # The thread that ran the call (if it was one of them) gets its error; those valued
-    # beside it, a failure naming it as its cause.
-    own = [f for f in failures if isinstance(f, ValueError)]
-    beside = [f for f in failures if isinstance(f, CoalescedFailure)]
-    assert len(own) <= 1 and len(own) + len(beside) == 3
-    assert all(isinstance(f.__cause__, ValueError) for f in beside)
-    assert outcomes[3].result == "sound"  # another model's homes in the same take
-    assert coalescer.value(sound, object(), **options).result == "sound"  # the slot is free
+    outcomes = _queued_at_once(coalescer, [(model, home, options) for home in homes])
+    assert isinstance(outcomes[2], ValueError)  # in its own thread, whoever valued it
+    assert [o.result for k, o in enumerate(outcomes) if k != 2] == ["sound"] * 4
+    assert model.calls == [5, 1, 1, 1, 1, 1]  # together, then each alone
+    assert coalescer.value(model, object(), **options).result == "sound"  # the slot is free
+
+
+def test_a_stop_in_the_valuing_thread_leaves_no_request_waiting():
+    homes = [object() for _ in range(4)]
+    model = _Versioned("sound", stop={homes[0]})
+    outcomes = _queued_at_once(
+        Coalescer(), [(model, home, {"explain": True, "comparables": 10}) for home in homes]
+    )
+    # The thread that valued them stops; every other one got an answer of failure.
+    stopped = [o for o in outcomes if isinstance(o, KeyboardInterrupt)]
+    told = [o for o in outcomes if isinstance(o, CoalescedFailure)]
+    assert len(stopped) == 1 and len(told) == 3
+    assert all(isinstance(o.__cause__, KeyboardInterrupt) for o in told)
 
 
 def test_a_request_that_finds_the_slot_free_is_valued_at_once_alone(estimator):
