@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -41,7 +41,7 @@ class _Ticket:
     error: BaseException | None = None
     done: bool = False
     # The tickets valued in the same call (this one included): how many were coalesced.
-    valued_with: int = field(default=0)
+    valued_with: int = 0
 
     @property
     def call(self) -> tuple:
@@ -130,17 +130,13 @@ def _interrupted(exc: BaseException) -> CoalescedFailure:
     return failure
 
 
-_CREATING = threading.Lock()
-
-
 def get_coalescer() -> Coalescer:
     """The current app's coalescer, one per process (a forked worker starts its own: a
     lock copied by the fork would be in the state another process left it)."""
     pid, coalescer = current_app.extensions.get("immoval.coalescer", (None, None))
-    if pid != os.getpid() or coalescer is None:
-        with _CREATING:
-            pid, coalescer = current_app.extensions.get("immoval.coalescer", (None, None))
-            if pid != os.getpid() or coalescer is None:
-                coalescer = Coalescer()
-                current_app.extensions["immoval.coalescer"] = (os.getpid(), coalescer)
+    if pid != os.getpid():
+        # Two first requests racing here may each make one: each is valued by its own
+        # coalescer's slot, and the last one made serves the rest.
+        coalescer = Coalescer()
+        current_app.extensions["immoval.coalescer"] = (os.getpid(), coalescer)
     return coalescer

@@ -21,7 +21,8 @@ _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else o
 # one so that a core is not idle while a worker waits on the database or geocoder.
 # Threads cover the waits on the BAN geocoder without another copy of the model, and
 # the more requests a worker holds at once the more homes it values in one call
-# (app/coalescing.py): 8 threads gave +30-40 % estimates/s over 4 (benchmarks/api.py).
+# (app/coalescing.py): 8 threads gave +23-27 % estimates/s over 4 (benchmarks/api.py,
+# single runs; coalescing itself, at 8 threads, +30-40 %).
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", (_cores or 1) + 1))
 # gthread, with keep-alive connections spread over the workers (see app/gunicorn_worker.py).

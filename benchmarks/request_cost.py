@@ -178,9 +178,10 @@ def concurrent_cost(app, headers, homes, threads: int) -> None:
         return ticket
 
     coalescer.value = counting
-    print(f"{'clients at once':<28} {'explain=true':>13} {'explain=false':>14}   homes per call")
+    header = f"{'clients at once':<28} {'explain=true':>13} {'explain=false':>14}"
+    print(f"{header}   homes per call (true / false)")
     for clients in sorted({1, threads}):
-        row = []
+        row, per_call = [], []
         for explain in (True, False):
             bodies = [{**b, "explain": explain} for b in homes]
             shares = [bodies[k::clients] for k in range(clients)]
@@ -198,9 +199,10 @@ def concurrent_cost(app, headers, homes, threads: int) -> None:
                 list(pool.map(client, shares))
             row.append((time.process_time() - started) / len(bodies) * 1000)
             # Each request counts its call's size once per home: the mean size of a call.
-            per_call = len(calls) / sum(1 / n for n in calls)
+            per_call.append(len(calls) / sum(1 / n for n in calls))
         label = f"{clients} client{'s' if clients > 1 else ''} (mean, all threads)"
-        print(f"{label:<28} {row[0]:10.2f} ms {row[1]:11.2f} ms   {per_call:.1f}")
+        sizes = f"{per_call[0]:.1f} / {per_call[1]:.1f}"
+        print(f"{label:<28} {row[0]:10.2f} ms {row[1]:11.2f} ms   {sizes}")
     coalescer.value = valued
 
 
