@@ -6,8 +6,11 @@ import fcntl
 import gzip
 import hashlib
 import os
+import shutil
 import tempfile
 import time
+import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,7 +29,7 @@ from training.fetch.manifest import (
     write_manifest,
 )
 from training.fetch.progress import Progress
-from training.fetch.verify import VerificationError, verify
+from training.fetch.verify import CHUNK, VerificationError, verify
 from training.sources import DVF_LISTING, DVF_LISTING_URL, Item, fallback_dvf_years
 
 FETCHED, CURRENT, SKIPPED, FAILED = "fetched", "up to date", "skipped", "failed"
@@ -224,6 +227,7 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
     if item.resolve and settings.source is None:
         location = transport.resolve_datagouv(location, item.resolve, session, settings.timeout)
     store_gzip = item.store_gzip and settings.source is None
+    member = item.archive_member if settings.source is None else None
     deadline = transport.Deadline.start(settings.deadline)
     attempt = 0
     while True:
@@ -234,12 +238,18 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
         try:
             with os.fdopen(handle, "wb") as sink:
                 url, published = _transfer(
-                    location, sink, store_gzip, settings, session, progress, item, deadline
-                )
+                    location, sink, store_gzip and not member, settings, session, progress,
+                    item, deadline,
+                )  # fmt: skip
+            if member:
+                temporary = unpack_member(temporary, member, store_gzip)
             facts = verify(temporary, item.check)
-            # Stored as published: the digest of the transfer is the file's.
+            # Stored as published, the transfer's digest is the file's; unpacked or
+            # compressed, the stored file's (the published one's goes beside it).
             size, sha256 = (
-                (temporary.stat().st_size, sha256_of(temporary)) if store_gzip else published
+                (temporary.stat().st_size, sha256_of(temporary))
+                if store_gzip or member
+                else published
             )
             temporary.chmod(shared_mode())  # mkstemp makes 0600; raw files are shared
             os.replace(temporary, target)
@@ -267,10 +277,49 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
         "licence": item.licence,
         **facts,
     }
-    if store_gzip:
+    if member:
+        compressed = ", gzip-compressed" if store_gzip else ""
+        entry["stored"] = f"member {member} of the published zip archive{compressed}"
+        entry["archive_member"] = member
+        entry["published_size"], entry["published_sha256"] = published
+    elif store_gzip:
         entry["stored"] = "gzip-compressed copy of the published file"
         entry["published_size"], entry["published_sha256"] = published
     return entry
+
+
+def unpack_member(archive: Path, member: str, store_gzip: bool) -> Path:
+    """Replace the downloaded `archive` by its `member` (gzip-compressed if asked), in a
+    temporary file beside it; the archive is removed either way."""
+    handle, unpacked = tempfile.mkstemp(dir=archive.parent, prefix=archive.name, suffix=".part")
+    unpacked = Path(unpacked)
+    try:
+        with zipfile.ZipFile(archive) as bundle, os.fdopen(handle, "wb") as sink:
+            try:
+                source = bundle.open(member)
+            except KeyError:
+                names = ", ".join(bundle.namelist()[:8])
+                raise VerificationError(
+                    f"the zip archive holds no {member} (it holds: {names})"
+                ) from None
+            writer = (
+                gzip.GzipFile(fileobj=sink, mode="wb", mtime=0, filename="") if store_gzip else sink
+            )
+            with source:
+                shutil.copyfileobj(source, writer, CHUNK)
+            if store_gzip:
+                writer.close()
+            sink.flush()
+            os.fsync(sink.fileno())
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        unpacked.unlink(missing_ok=True)
+        raise VerificationError(f"corrupt or truncated zip archive: {error}") from None
+    except BaseException:
+        unpacked.unlink(missing_ok=True)
+        raise
+    finally:
+        archive.unlink(missing_ok=True)
+    return unpacked
 
 
 def _transfer(location, sink, store_gzip, settings, session, progress, item, deadline):

@@ -81,6 +81,8 @@ class Item:
     resolve: str | None = None
     # Store the official file gzip-compressed so that it lands at the mirror's `.gz` path.
     store_gzip: bool = False
+    # The official file is a zip archive: keep only this member of it (INSEE's downloads).
+    archive_member: str | None = None
     departement: str | None = None
     year: int | None = None
     note: str = ""

@@ -22,21 +22,39 @@ COASTAL_DEPARTEMENTS = (
     "44", "50", "56", "59", "62", "64", "66", "76", "80", "83", "85",
     "971", "972", "973", "974",
 )  # fmt: skip
-# INSEE publishes these as zip archives on insee.fr pages (no stable file URL the fetcher
-# could verify): the catalogue names the page, the mirror holds the CSV.
+# INSEE's downloads are zip archives on insee.fr ("fichier/<page>/<archive>"); the fetcher
+# keeps the one member the reader needs, gzip-compressed.
+INSEE_FILES_URL = "https://www.insee.fr/fr/statistiques/fichier"
+BPE_2018 = (f"{INSEE_FILES_URL}/3568629/bpe18_ensemble_csv.zip", "bpe18_ensemble.csv")
+# Filosofi by commune, the vintages published as CSV (2016 and before: Excel only, read
+# from a mirror). A sale reads the latest vintage two years older than itself
+# (`model.surroundings.areas`), so all of them serve a five-year window of sales. 2022 was
+# not published; Filosofi 2 (2023 on) is another method in another layout: not read yet.
+FILOSOFI_COMMUNES_OFFICIAL = {
+    2017: ("4507225/base-filosofi-2017_CSV.zip", "cc_filosofi_2017_COM.CSV", "MED17"),
+    **{
+        year: (
+            f"{page}/indic-struct-distrib-revenu-{year}-COMMUNES_csv.zip",
+            f"FILO{year}_DISP_COM.csv",
+            f"Q2{year % 100}",
+        )
+        for year, page in ((2018, 5009218), (2019, 6036907), (2020, 6692220), (2021, 7756855))
+    },
+}
 INSEE_PAGES = {
-    "filosofi_communes": "https://www.insee.fr/fr/statistiques/3560121",
+    "filosofi_communes": "https://www.insee.fr/fr/statistiques/3560121 (Excel only)",
     "filosofi_iris": "https://www.insee.fr/fr/statistiques (BASE_TD_FILO_DISP_IRIS_2017)",
-    "bpe": "https://www.insee.fr/fr/statistiques (bpe18_ensemble_csv.zip)",
 }
 
-# key → (title, path in a mirror, columns, vintage, département it is limited to).
+# key → (title, path in a mirror, columns, vintage, département it is limited to,
+# official (archive URL, member) or None).
 INSEE_FILES = {
     "filosofi_communes": (
         "Median disposable income by commune (INSEE Filosofi 2016)",
         "insee/filosofi-2016-communes.csv.gz",
         ("CODGEO", "MED16"),
         "2016",
+        None,
         None,
     ),
     "bpe": (
@@ -45,6 +63,7 @@ INSEE_FILES = {
         ("DEPCOM", "DCIRIS", "AN", "TYPEQU", "NB_EQUIP"),
         "2018",
         None,
+        BPE_2018,
     ),
     "filosofi_iris": (
         "Median disposable income by IRIS, Paris (INSEE Filosofi 2017)",
@@ -52,8 +71,29 @@ INSEE_FILES = {
         ("IRIS",),
         "2017",
         "75",
+        None,
     ),
 }
+
+
+def filosofi_official_items() -> list[Item]:
+    """Filosofi by commune from insee.fr, one item per CSV vintage (no mirror holds them)."""
+    return [
+        Item(
+            group="surroundings",
+            title=f"Median disposable income by commune (INSEE Filosofi {year})",
+            path=None,
+            official_url=f"{INSEE_FILES_URL}/{archive}",
+            official_path=f"insee/filosofi-{year}-communes.csv.gz",
+            archive_member=member,
+            store_gzip=True,
+            check=Check("csv", gzip=True, columns=("CODGEO", median)),
+            period=str(year),
+            licence=LICENCE_OUVERTE + " (INSEE)",
+            year=year,
+        )
+        for year, (archive, member, median) in FILOSOFI_COMMUNES_OFFICIAL.items()
+    ]
 
 
 def surroundings_items(departements: list[str]) -> list[Item]:
@@ -89,20 +129,25 @@ def surroundings_items(departements: list[str]) -> list[Item]:
             "(another layout, not read yet)",
         ),
     ]
-    for key, (title, path, columns, year, departement) in INSEE_FILES.items():
+    for key, (title, path, columns, year, departement, official) in INSEE_FILES.items():
         if departement is None or departement in departements:
+            url, member = official or (None, None)
             items.append(
                 Item(
                     group="surroundings",
                     title=title,
                     path=path,
+                    official_url=url,
+                    archive_member=member,
+                    store_gzip=official is not None,
                     check=Check("csv", gzip=True, columns=columns),
                     period=year,
                     licence=LICENCE_OUVERTE + " (INSEE)",
                     departement=departement,
-                    note=f"official page: {INSEE_PAGES[key]}",
+                    note="" if official else f"official page: {INSEE_PAGES[key]}",
                 )
             )
+    items.extend(filosofi_official_items())
     items.extend(
         contour_item(dep, "surroundings", " (the coastline)") for dep in COASTAL_DEPARTEMENTS
     )

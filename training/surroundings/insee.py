@@ -19,22 +19,30 @@ from model.surroundings.areas import AREA_COLUMNS
 # shops (large stores; everyday shops: bakeries, grocers…), D2 = health professionals
 # (doctors, nurses, pharmacies are D3: left out).
 EQUIPMENT = {"schools": ("C1",), "shops": ("B1", "B2"), "health": ("D2",)}
-# Median income columns: the official names, and the name of the mirror's Paris IRIS copy.
-COMMUNE_MEDIAN = re.compile(r"^MED(\d\d)$")
+# Median income columns: the official names (MEDyy in the 2016-2017 commune bases, Q2yy,
+# the second quartile, in the DISP files since 2018), and the mirror's Paris IRIS alias.
+COMMUNE_MEDIAN = re.compile(r"^(?:MED|Q2)(\d\d)$")
 IRIS_MEDIAN = re.compile(r"^DISP_MED(\d\d)$")
 IRIS_MEDIAN_ALIASES = ("niveau_vie_median",)
 
 
+# INSEE's CSVs start with a byte-order mark; codes and figures are ASCII, so a name in
+# another encoding (older files are Latin-1) cannot corrupt what is read.
+_TEXT = {"encoding": "utf-8-sig", "encoding_errors": "replace"}
+
+
 def _read(path: Path, **options) -> pd.DataFrame:
     """A CSV whatever its separator (`,` in the mirror, `;` in INSEE's files)."""
-    header = pd.read_csv(path, sep=None, engine="python", dtype=str, nrows=1)
+    header = pd.read_csv(path, sep=None, engine="python", dtype=str, nrows=1, **_TEXT)
     first = ",".join(header.columns)
     with_commas = len(header.columns) > 1 and first in _first_line(path)
-    return pd.read_csv(path, sep="," if with_commas else ";", dtype=str, **options)
+    return pd.read_csv(path, sep="," if with_commas else ";", dtype=str, **_TEXT, **options)
 
 
 def _first_line(path: Path) -> str:
-    with pd.io.common.get_handle(path, "r", compression="infer", encoding="utf-8-sig") as handle:
+    with pd.io.common.get_handle(
+        path, "r", compression="infer", errors="replace", encoding="utf-8-sig"
+    ) as handle:
         return handle.handle.readline()
 
 
@@ -96,7 +104,10 @@ def bpe(path: Path, population: pd.Series) -> pd.DataFrame:
 
 def _values(codes, name: str, year: int, values) -> pd.DataFrame:
     """Rows of the area table; unknown values (empty, not a number) left out."""
-    value = pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce")
+    value = pd.Series(np.asarray(values))
+    if not pd.api.types.is_numeric_dtype(value):  # text as read: decimal commas occur
+        value = value.str.replace(",", ".", regex=False)
+    value = pd.to_numeric(value, errors="coerce")
     frame = pd.DataFrame(
         {"code": pd.Series(np.asarray(codes)).astype(str).str.strip(), "name": name,
          "year": int(year), "value": value.astype("float64")}
