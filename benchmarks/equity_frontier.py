@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +23,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.settings import layout  # noqa: E402
+from benchmarks.out_of_time import prepared_periods  # noqa: E402
 from training import evaluate as ev  # noqa: E402
 from training import settings, train  # noqa: E402
-from training.backtest import Periods, make_split  # noqa: E402
 from training.calibration import calibration_errors, fit_on  # noqa: E402
 
 
@@ -59,14 +57,8 @@ def main() -> None:
     parser.add_argument("--home", required=True)
     parser.add_argument("--test-from", default="2024-01-01")
     args = parser.parse_args()
-    lay = layout(args.home)
     fitting = train.Fitting(train.N_ESTIMATORS, train.SEED, settings.train_threads())
-    with train.scratch_folder(lay) as scratch:
-        prep = train.prepare_features(
-            train.read_sales(lay), train.read_communes(lay), scratch=scratch, log=print
-        )
-        split = make_split(prep.sales["date"].max().date(), date.fromisoformat(args.test_from), 12)
-        periods = Periods.of(prep.sales, split)
+    with prepared_periods(args.home, args.test_from) as (prep, split, periods):
         errors_a = calibration_errors(prep, fitting, periods.train_a, periods.calib)
         test = calibration_errors(prep, fitting, periods.train_b, periods.test)
         f, mask = prep.features, periods.test

@@ -1,0 +1,115 @@
+"""Booster size against accuracy and the cost of an explanation, out of time.
+
+    flock /work/cpu.lock .venv/bin/python benchmarks/booster_size.py --home $IMMOVAL_HOME
+
+Fits model B (every sale before the test year, as the backtest does) once per variant of
+rounds × leaves × learning rate, scores the test year's sales with it (raw estimates,
+before the calibration by level: the same for every variant) and times LightGBM's exact
+SHAP values (`pred_contrib`, one home per call, one thread: what an explained estimate
+pays) on 400 test homes. The default booster (`training.train.PARAMS`, `N_ESTIMATORS`) is
+the first row, and again with another seed: the spread between the two is the noise a
+difference must beat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.out_of_time import prepared_periods  # noqa: E402
+from training import evaluate as ev  # noqa: E402
+from training import settings, train  # noqa: E402
+from training.calibration import estimate_from, rows_of  # noqa: E402
+
+# (label, rounds, parameters over the default ones, seed over the default one)
+VARIANTS = (
+    ("default", None, {}, None),
+    ("default, another seed", None, {}, 7),
+    ("150 rounds, rate 0.2", 150, {"learning_rate": 0.2}, None),
+    ("200 rounds, rate 0.15", 200, {"learning_rate": 0.15}, None),
+    ("150 rounds", 150, {}, None),
+    ("31 leaves", None, {"num_leaves": 31}, None),
+    ("600 rounds, rate 0.05", 600, {"learning_rate": 0.05}, None),
+    ("600 rounds", 600, {}, None),
+    ("127 leaves, depth 12", None, {"num_leaves": 127, "max_depth": 12}, None),
+)
+SHAP_HOMES = 400
+
+
+def shap_ms(booster, matrix: np.ndarray) -> float:
+    """Median CPU milliseconds of one home's SHAP values."""
+    times = []
+    for row in range(len(matrix)):
+        started = time.process_time()
+        booster.predict(matrix[row : row + 1], pred_contrib=True, num_threads=1)
+        times.append(time.process_time() - started)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--test-from", default="2024-01-01")
+    args = parser.parse_args()
+    default_params = dict(train.PARAMS)
+    base = train.Fitting(train.N_ESTIMATORS, train.SEED, settings.train_threads())
+    with prepared_periods(args.home, args.test_from) as (prep, split, periods):
+        rows = compare(prep, periods, base, default_params)
+    print(
+        f"\ntest {split.test_from} → {split.test_until}, {rows[0]['sales']} sales, raw estimates\n"
+    )
+    columns = ["booster", "rounds", "leaves", "rate", "MDAPE", "PE10", "PE20"]
+    print(ev.table(rows, columns + ["SHAP ms/home", "fit s"], ("cod", "prd")))
+
+
+def compare(prep, periods, base, default_params: dict) -> list[dict]:
+    """One row of figures per variant, fitted on model B's sales, scored on the test's."""
+    features, test = prep.features, periods.test
+    matrix_b, target_b = rows_of(features.matrix, periods.train_b), prep.target[periods.train_b]
+    test_matrix = rows_of(features.matrix, test)
+    price = prep.sales["price"].to_numpy(dtype="float64")[test]
+    area = prep.sales["living_area_m2"].to_numpy(dtype="float64")[test]
+    timed = test_matrix[:: max(1, len(test_matrix) // SHAP_HOMES)][:SHAP_HOMES]
+
+    rows = []
+    for label, rounds, params, seed in VARIANTS:
+        train.PARAMS = {**default_params, **params}
+        fitting = replace(
+            base,
+            n_estimators=rounds or base.n_estimators,
+            seed=base.seed if seed is None else seed,
+        )
+        started = time.monotonic()
+        booster = fitting.fit(matrix_b, target_b, features.names)
+        fit_s = time.monotonic() - started
+        estimate = estimate_from(booster.predict(test_matrix), features.level[test], area)
+        figures = ev.ratio_metrics(estimate, price)
+        rows.append(
+            {
+                "booster": label,
+                "rounds": fitting.n_estimators,
+                "leaves": train.PARAMS["num_leaves"],
+                "rate": train.PARAMS["learning_rate"],
+                **{k.upper(): f"{100 * figures[k]:.2f} %" for k in ("mdape", "pe10", "pe20")},
+                "cod": figures["cod"],
+                "prd": figures["prd"],
+                "SHAP ms/home": f"{shap_ms(booster, timed):.2f}",
+                "fit s": f"{fit_s:.0f}",
+                "sales": len(price),
+            }
+        )
+        print(f"  {label}: done in {fit_s:.0f} s", flush=True)
+    train.PARAMS = default_params
+    return rows
+
+
+if __name__ == "__main__":
+    main()
