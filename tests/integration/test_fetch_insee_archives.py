@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import threading
 import zipfile
 from dataclasses import replace
@@ -19,7 +20,8 @@ import pytest
 
 from model.surroundings.areas import AreaValues
 from training.fetch.progress import Progress
-from training.fetch.run import FAILED, FETCHED, SKIPPED, Settings, fetch_all, plan
+from training.fetch.run import FAILED, FETCHED, SKIPPED, Settings, fetch_all, plan, unpack_member
+from training.fetch.verify import VerificationError
 from training.sources.surroundings import (
     FILOSOFI_COMMUNES_OFFICIAL,
     filosofi_official_items,
@@ -177,3 +179,15 @@ def test_from_a_mirror_the_archives_are_not_asked_for(shared_data, tmp_path):
     assert [o.status for o in summary.outcomes] == [FETCHED] + [SKIPPED] * (len(items) - 1)
     copied = tmp_path / "raw" / items[0].path
     assert copied.read_bytes() == (shared_data / items[0].path).read_bytes()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+def test_a_refused_archive_leaves_no_file_open_nor_behind(tmp_path):
+    open_before = len(os.listdir("/proc/self/fd"))
+    for attempt in range(20):
+        archive = tmp_path / f".filosofi.csv.gz.{attempt}.part"
+        archive.write_bytes(b"<html>Maintenance</html>")
+        with pytest.raises(VerificationError, match="corrupt or truncated zip archive"):
+            unpack_member(archive, MEMBER_2019, store_gzip=True)
+    assert len(os.listdir("/proc/self/fd")) == open_before
+    assert list(tmp_path.iterdir()) == []

@@ -294,7 +294,8 @@ def unpack_member(archive: Path, member: str, store_gzip: bool) -> Path:
     handle, unpacked = tempfile.mkstemp(dir=archive.parent, prefix=archive.name, suffix=".part")
     unpacked = Path(unpacked)
     try:
-        with zipfile.ZipFile(archive) as bundle, os.fdopen(handle, "wb") as sink:
+        # The sink first: it owns `handle`, closed even when the archive cannot be opened.
+        with os.fdopen(handle, "wb") as sink, zipfile.ZipFile(archive) as bundle:
             try:
                 source = bundle.open(member)
             except KeyError:
