@@ -228,6 +228,8 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
         location = transport.resolve_datagouv(location, item.resolve, session, settings.timeout)
     store_gzip = item.store_gzip and settings.source is None
     member = item.archive_member if settings.source is None else None
+    # What lands under raw/ is then not the published file: its own digest is recorded.
+    transformed = store_gzip or member is not None
     deadline = transport.Deadline.start(settings.deadline)
     attempt = 0
     while True:
@@ -244,12 +246,8 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
             if member:
                 temporary = unpack_member(temporary, member, store_gzip)
             facts = verify(temporary, item.check)
-            # Stored as published, the transfer's digest is the file's; unpacked or
-            # compressed, the stored file's (the published one's goes beside it).
             size, sha256 = (
-                (temporary.stat().st_size, sha256_of(temporary))
-                if store_gzip or member
-                else published
+                (temporary.stat().st_size, sha256_of(temporary)) if transformed else published
             )
             temporary.chmod(shared_mode())  # mkstemp makes 0600; raw files are shared
             os.replace(temporary, target)
@@ -277,14 +275,16 @@ def download(item, location, settings, raw_path, session, progress) -> dict:
         "licence": item.licence,
         **facts,
     }
+    if transformed:
+        compressed = "gzip-compressed" if store_gzip else "as it is"
+        entry["stored"] = (
+            f"member {member} of the published zip archive, {compressed}"
+            if member
+            else "gzip-compressed copy of the published file"
+        )
+        entry["published_size"], entry["published_sha256"] = published
     if member:
-        compressed = ", gzip-compressed" if store_gzip else ""
-        entry["stored"] = f"member {member} of the published zip archive{compressed}"
         entry["archive_member"] = member
-        entry["published_size"], entry["published_sha256"] = published
-    elif store_gzip:
-        entry["stored"] = "gzip-compressed copy of the published file"
-        entry["published_size"], entry["published_sha256"] = published
     return entry
 
 

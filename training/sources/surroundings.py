@@ -41,56 +41,72 @@ FILOSOFI_COMMUNES_OFFICIAL = {
         for year, page in ((2018, 5009218), (2019, 6036907), (2020, 6692220), (2021, 7756855))
     },
 }
-INSEE_PAGES = {
-    "filosofi_communes": "https://www.insee.fr/fr/statistiques/3560121 (Excel only)",
-    "filosofi_iris": "https://www.insee.fr/fr/statistiques (BASE_TD_FILO_DISP_IRIS_2017)",
-}
 
-# key → (title, path in a mirror, columns, vintage, département it is limited to,
-# official (archive URL, member) or None).
-INSEE_FILES = {
-    "filosofi_communes": (
-        "Median disposable income by commune (INSEE Filosofi 2016)",
-        "insee/filosofi-2016-communes.csv.gz",
-        ("CODGEO", "MED16"),
-        "2016",
-        None,
-        None,
-    ),
-    "bpe": (
-        "Equipment by IRIS and type (INSEE BPE 2018)",
-        "insee/bpe-2018-ensemble-iris-typequ.csv.gz",
-        ("DEPCOM", "DCIRIS", "AN", "TYPEQU", "NB_EQUIP"),
-        "2018",
-        None,
-        BPE_2018,
-    ),
-    "filosofi_iris": (
-        "Median disposable income by IRIS, Paris (INSEE Filosofi 2017)",
-        "insee/filosofi-activite-2017-iris-paris.csv.gz",
-        ("IRIS",),
-        "2017",
-        "75",
-        None,
-    ),
-}
+
+def insee_item(
+    title: str, path: str | None, columns: tuple[str, ...], year: int, **options
+) -> Item:
+    """An INSEE table (gzip-compressed CSV); `official=(archive URL, member)` when insee.fr
+    publishes it in a form the fetcher reads, `official_path` when no mirror holds it."""
+    official_url, member = options.pop("official", (None, None))
+    return Item(
+        group="surroundings",
+        title=f"{title} (INSEE {year})",
+        path=path,
+        official_url=official_url,
+        archive_member=member,
+        store_gzip=official_url is not None,
+        check=Check("csv", gzip=True, columns=columns),
+        period=str(year),
+        licence=LICENCE_OUVERTE + " (INSEE)",
+        year=year,
+        **options,
+    )
+
+
+def insee_items(departements: list[str]) -> list[Item]:
+    """The INSEE tables the `sr_income_*` and equipment features read."""
+    items = [
+        insee_item(
+            "Median disposable income by commune, Filosofi",
+            "insee/filosofi-2016-communes.csv.gz",
+            ("CODGEO", "MED16"),
+            2016,
+            note="official page: https://www.insee.fr/fr/statistiques/3560121 (Excel only)",
+        ),
+        insee_item(
+            "Equipment by IRIS and type, BPE",
+            "insee/bpe-2018-ensemble-iris-typequ.csv.gz",
+            ("DEPCOM", "DCIRIS", "AN", "TYPEQU", "NB_EQUIP"),
+            2018,
+            official=BPE_2018,
+        ),
+    ]
+    if "75" in departements:
+        items.append(
+            insee_item(
+                "Median disposable income by IRIS, Paris, Filosofi",
+                "insee/filosofi-activite-2017-iris-paris.csv.gz",
+                ("IRIS",),
+                2017,
+                departement="75",
+                note="official page: https://www.insee.fr/fr/statistiques "
+                "(BASE_TD_FILO_DISP_IRIS_2017)",
+            )
+        )
+    return items + filosofi_official_items()
 
 
 def filosofi_official_items() -> list[Item]:
     """Filosofi by commune from insee.fr, one item per CSV vintage (no mirror holds them)."""
     return [
-        Item(
-            group="surroundings",
-            title=f"Median disposable income by commune (INSEE Filosofi {year})",
-            path=None,
-            official_url=f"{INSEE_FILES_URL}/{archive}",
+        insee_item(
+            "Median disposable income by commune, Filosofi",
+            None,
+            ("CODGEO", median),
+            year,
+            official=(f"{INSEE_FILES_URL}/{archive}", member),
             official_path=f"insee/filosofi-{year}-communes.csv.gz",
-            archive_member=member,
-            store_gzip=True,
-            check=Check("csv", gzip=True, columns=("CODGEO", median)),
-            period=str(year),
-            licence=LICENCE_OUVERTE + " (INSEE)",
-            year=year,
         )
         for year, (archive, member, median) in FILOSOFI_COMMUNES_OFFICIAL.items()
     ]
@@ -129,25 +145,7 @@ def surroundings_items(departements: list[str]) -> list[Item]:
             "(another layout, not read yet)",
         ),
     ]
-    for key, (title, path, columns, year, departement, official) in INSEE_FILES.items():
-        if departement is None or departement in departements:
-            url, member = official or (None, None)
-            items.append(
-                Item(
-                    group="surroundings",
-                    title=title,
-                    path=path,
-                    official_url=url,
-                    archive_member=member,
-                    store_gzip=official is not None,
-                    check=Check("csv", gzip=True, columns=columns),
-                    period=year,
-                    licence=LICENCE_OUVERTE + " (INSEE)",
-                    departement=departement,
-                    note="" if official else f"official page: {INSEE_PAGES[key]}",
-                )
-            )
-    items.extend(filosofi_official_items())
+    items.extend(insee_items(departements))
     items.extend(
         contour_item(dep, "surroundings", " (the coastline)") for dep in COASTAL_DEPARTEMENTS
     )
