@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +40,15 @@ def create_key(
     result = CliRunner().invoke(main, args, catch_exceptions=False, env=env)
     assert result.exit_code == 0, result.output
     return result.stdout.strip().splitlines()[-1]
+
+
+def within_one_window(seconds: float = 15.0, window: int = 60) -> None:
+    """Wait for the next fixed window when fewer than `seconds` are left in this one: a
+    test counting requests against a limit must not straddle two windows (the second
+    starts a fresh count, and a 429 it expects never comes)."""
+    left = window - time.time() % window
+    if left < seconds:
+        time.sleep(left + 0.05)
 
 
 def bearer(key: str) -> dict[str, str]:

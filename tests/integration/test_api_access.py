@@ -14,7 +14,7 @@ from flask import Flask
 from app import create_app
 from app.ratelimit import limit_per_ip
 from app.usage import summary
-from tests.integration.api_helpers import assert_documented, bearer, create_key
+from tests.integration.api_helpers import assert_documented, bearer, create_key, within_one_window
 
 PROPERTY = {
     "property_type": "apartment",
@@ -100,8 +100,7 @@ def test_a_revoked_key_is_refused_within_the_cache_time(client, home, key):
 def test_a_key_over_its_limit_gets_429_with_retry_after(client, home):
     limited = create_key(home, "Petite agence", rate_limit=3)
     other = create_key(home, "Grande agence")
-    if time.time() % 60 > 57:  # fixed 60 s windows: do not straddle two of them
-        time.sleep(60 - time.time() % 60 + 0.1)
+    within_one_window()
     statuses = [
         client.post("/api/v1/estimates", json={}, headers=bearer(limited)) for _ in range(4)
     ]
@@ -131,8 +130,7 @@ def test_the_site_form_is_limited_per_ip(home):
         return "ok"
 
     client = app.test_client()
-    if time.time() % 60 > 57:  # fixed 60 s windows: do not straddle two of them
-        time.sleep(60 - time.time() % 60 + 0.1)
+    within_one_window()
     first_ip = [
         client.post("/_test_form", environ_base={"REMOTE_ADDR": "10.0.0.1"}) for _ in range(3)
     ]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.integration.api_helpers import assert_documented, bearer, create_key
+from tests.integration.api_helpers import assert_documented, bearer, create_key, within_one_window
 from tests.integration.gunicorn_helpers import home_body
 
 
@@ -24,6 +24,7 @@ def test_a_batch_costs_its_number_of_items(limited_app, model_home, place):
     client = limited_app.test_client()
     database = limited_app.config["DATABASE_URL"]
     key = create_key(model_home, "Agence à 10", rate_limit=10, database_url=database)
+    within_one_window()
     first = client.post("/api/v1/estimates/batch", json=_batch(place, 4), headers=bearer(key))
     assert first.status_code == 200 and first.headers["X-RateLimit-Remaining"] == "6"
     # 7 more do not fit in the 6 left: refused before any work, and only its first unit counts.
