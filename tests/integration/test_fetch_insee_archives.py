@@ -24,10 +24,11 @@ from training.fetch.run import FAILED, FETCHED, SKIPPED, Settings, fetch_all, pl
 from training.fetch.verify import VerificationError
 from training.sources.surroundings import (
     FILOSOFI_COMMUNES_OFFICIAL,
+    FILOSOFI_IRIS_OFFICIAL,
     filosofi_official_items,
     surroundings_items,
 )
-from training.surroundings.insee import bpe, filosofi_communes
+from training.surroundings.insee import bpe, filosofi_communes, filosofi_iris
 
 # The 2019 commune file as INSEE writes it: a byte-order mark, `;`, the median as Q219
 # (its second quartile), an unpublished (secret) median left empty.
@@ -142,6 +143,45 @@ def test_a_cut_or_foreign_archive_is_refused(publisher, tmp_path):
     assert leftovers == []
 
 
+# The 2021 IRIS table as the archive holds it: in a folder, beside its description
+# (`meta_…`), a member name of its own (…_IRIS_2021_DISP.csv), a secret median left empty.
+IRIS_2021 = (
+    "IRIS;LIBIRIS;COM;LIBCOM;DISP_MED21;DISP_Q121\n"
+    "751010101;Saint-Germain l'Auxerrois 1;75101;Paris 1er;41250;21000\n"
+    "593500104;Vieux Lille 4;59350;Lille;;\n"
+    "341720201;Ecusson 1;34172;Montpellier;19010,5;9800\n"
+)
+
+
+def test_an_iris_vintage_is_found_by_its_pattern_and_read_as_its_year(publisher, tmp_path):
+    item = next(i for i in filosofi_official_items() if i.year == 2021 and "IRIS" in i.title)
+    folder = "BASE_TD_FILO_IRIS_2021_DISP_CSV"
+    (publisher.site / "iris.zip").write_bytes(
+        zip_of(
+            {
+                f"{folder}/meta_BASE_TD_FILO_IRIS_2021_DISP.csv": "COD_VAR;LIB_VAR\nIRIS;Code\n",
+                f"{folder}/BASE_TD_FILO_IRIS_2021_DISP.csv": IRIS_2021,
+            }
+        )
+    )
+    item = replace(item, official_url=f"{publisher.base}/iris.zip")
+    raw = tmp_path / "raw"
+    assert fetch([item], raw).outcomes[0].status == FETCHED
+    stored = raw / "insee/filosofi-2021-iris-france.csv.gz"
+    assert gzip.decompress(stored.read_bytes()).decode("utf-8") == IRIS_2021
+    assert filosofi_iris(stored).to_dict("records") == [
+        {"code": "751010101", "name": "sr_income_iris", "year": 2021, "value": 41250.0},
+        {"code": "341720201", "name": "sr_income_iris", "year": 2021, "value": 19010.5},
+    ]
+    # Two tables matching the pattern: which one is meant cannot be told, so neither is kept.
+    (publisher.site / "two.zip").write_bytes(
+        zip_of({"BASE_TD_FILO_IRIS_2021_DISP.csv": IRIS_2021, "BASE_TD_FILO_IRIS_2021_DEC.csv": ""})
+    )
+    item = replace(item, official_url=f"{publisher.base}/two.zip")
+    outcome = fetch([item], tmp_path / "other-raw").outcomes[0]
+    assert outcome.status == FAILED and "holds 2 entries matching" in outcome.message
+
+
 def test_the_member_must_have_the_columns_read(publisher, tmp_path):
     wrong = FILO_2019.replace("Q219", "MEDIANE")
     item = filosofi_2019(publisher, zip_of({MEMBER_2019: wrong}))
@@ -170,7 +210,8 @@ def test_from_a_mirror_the_archives_are_not_asked_for(shared_data, tmp_path):
     """A mirror holds the CSVs themselves: the BPE is copied as it is, the official-only
     Filosofi vintages are skipped and said so."""
     items = [i for i in surroundings_items([]) if i.archive_member]
-    assert [i.path for i in items[1:]] == [None] * len(FILOSOFI_COMMUNES_OFFICIAL)
+    official_only = len(FILOSOFI_COMMUNES_OFFICIAL) + len(FILOSOFI_IRIS_OFFICIAL)
+    assert [i.path for i in items[1:]] == [None] * official_only
     for item in items[1:]:
         location, _, reason = plan(item, str(shared_data))
         assert location is None and reason.startswith("not in mirror: official source only")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import gzip
 import hashlib
 import os
@@ -296,13 +297,7 @@ def unpack_member(archive: Path, member: str, store_gzip: bool) -> Path:
     try:
         # The sink first: it owns `handle`, closed even when the archive cannot be opened.
         with os.fdopen(handle, "wb") as sink, zipfile.ZipFile(archive) as bundle:
-            try:
-                source = bundle.open(member)
-            except KeyError:
-                names = ", ".join(bundle.namelist()[:8])
-                raise VerificationError(
-                    f"the zip archive holds no {member} (it holds: {names})"
-                ) from None
+            source = bundle.open(archive_entry(bundle.namelist(), member))
             writer = (
                 gzip.GzipFile(fileobj=sink, mode="wb", mtime=0, filename="") if store_gzip else sink
             )
@@ -321,6 +316,21 @@ def unpack_member(archive: Path, member: str, store_gzip: bool) -> Path:
     finally:
         archive.unlink(missing_ok=True)
     return unpacked
+
+
+def archive_entry(names: list[str], member: str) -> str:
+    """The one entry of an archive that `member` names: its exact name, else the entry
+    whose file name (in any folder) matches it as a case-insensitive pattern such as
+    `BASE_TD_FILO*IRIS*.csv` (INSEE's member names vary by vintage)."""
+    if member in names:
+        return member
+    pattern = member.lower()
+    found = [n for n in names if fnmatch.fnmatchcase(n.rsplit("/", 1)[-1].lower(), pattern)]
+    if len(found) == 1:
+        return found[0]
+    held = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    what = f"{len(found)} entries matching" if found else "no"
+    raise VerificationError(f"the zip archive holds {what} {member} (it holds: {held})")
 
 
 def _transfer(location, sink, store_gzip, settings, session, progress, item, deadline):

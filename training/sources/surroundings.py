@@ -42,6 +42,16 @@ FILOSOFI_COMMUNES_OFFICIAL = {
     },
 }
 
+# Filosofi by IRIS (2017 and before: Excel only). Member names vary by vintage (the 2021
+# one is BASE_TD_FILO_IRIS_2021_DISP.csv), and each archive holds a `meta_…` description
+# beside the table: the member is a pattern matching the table only.
+FILOSOFI_IRIS_OFFICIAL = {
+    2018: "5055909/BASE_TD_FILO_DISP_IRIS_2018.zip",
+    2019: "6049648/BASE_TD_FILO_DISP_IRIS_2019.zip",
+    2020: "7233950/BASE_TD_FILO_DISP_IRIS_2020_CSV.zip",
+    2021: "8229323/BASE_TD_FILO_IRIS_2021_DISP_CSV.zip",
+}
+
 
 def insee_item(
     title: str, path: str | None, columns: tuple[str, ...], year: int, **options
@@ -98,8 +108,9 @@ def insee_items(departements: list[str]) -> list[Item]:
 
 
 def filosofi_official_items() -> list[Item]:
-    """Filosofi by commune from insee.fr, one item per CSV vintage (no mirror holds them)."""
-    return [
+    """Filosofi by commune and by IRIS from insee.fr, one item per CSV vintage (no mirror
+    holds them)."""
+    communes = [
         insee_item(
             "Median disposable income by commune, Filosofi",
             None,
@@ -110,6 +121,18 @@ def filosofi_official_items() -> list[Item]:
         )
         for year, (archive, member, median) in FILOSOFI_COMMUNES_OFFICIAL.items()
     ]
+    iris = [
+        insee_item(
+            "Median disposable income by IRIS, Filosofi",
+            None,
+            ("IRIS", f"DISP_MED{year % 100}"),
+            year,
+            official=(f"{INSEE_FILES_URL}/{archive}", f"BASE_TD_FILO*IRIS*{year}*.csv"),
+            official_path=f"insee/filosofi-{year}-iris-france.csv.gz",
+        )
+        for year, archive in FILOSOFI_IRIS_OFFICIAL.items()
+    ]
+    return communes + iris
 
 
 def surroundings_items(departements: list[str]) -> list[Item]:
