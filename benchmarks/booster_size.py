@@ -59,10 +59,9 @@ def main() -> None:
     parser.add_argument("--home", required=True)
     parser.add_argument("--test-from", default="2024-01-01")
     args = parser.parse_args()
-    default_params = dict(train.PARAMS)
     base = train.Fitting(train.N_ESTIMATORS, train.SEED, settings.train_threads())
     with prepared_periods(args.home, args.test_from) as (prep, split, periods):
-        rows = compare(prep, periods, base, default_params)
+        rows = compare(prep, periods, base)
     print(
         f"\ntest {split.test_from} → {split.test_until}, {rows[0]['sales']} sales, raw estimates\n"
     )
@@ -70,7 +69,7 @@ def main() -> None:
     print(ev.table(rows, columns + ["SHAP ms/home", "fit s"], ("cod", "prd")))
 
 
-def compare(prep, periods, base, default_params: dict) -> list[dict]:
+def compare(prep, periods, base) -> list[dict]:
     """One row of figures per variant, fitted on model B's sales, scored on the test's."""
     features, test = prep.features, periods.test
     matrix_b, target_b = rows_of(features.matrix, periods.train_b), prep.target[periods.train_b]
@@ -81,12 +80,13 @@ def compare(prep, periods, base, default_params: dict) -> list[dict]:
 
     rows = []
     for label, rounds, params, seed in VARIANTS:
-        train.PARAMS = {**default_params, **params}
         fitting = replace(
             base,
             n_estimators=rounds or base.n_estimators,
             seed=base.seed if seed is None else seed,
+            overrides=params,
         )
+        lightgbm = fitting.params()
         started = time.monotonic()
         booster = fitting.fit(matrix_b, target_b, features.names)
         fit_s = time.monotonic() - started
@@ -96,8 +96,8 @@ def compare(prep, periods, base, default_params: dict) -> list[dict]:
             {
                 "booster": label,
                 "rounds": fitting.n_estimators,
-                "leaves": train.PARAMS["num_leaves"],
-                "rate": train.PARAMS["learning_rate"],
+                "leaves": lightgbm["num_leaves"],
+                "rate": lightgbm["learning_rate"],
                 **{k.upper(): f"{100 * figures[k]:.2f} %" for k in ("mdape", "pe10", "pe20")},
                 "cod": figures["cod"],
                 "prd": figures["prd"],
@@ -107,7 +107,6 @@ def compare(prep, periods, base, default_params: dict) -> list[dict]:
             }
         )
         print(f"  {label}: done in {fit_s:.0f} s", flush=True)
-    train.PARAMS = default_params
     return rows
 
 

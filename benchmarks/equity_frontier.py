@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +65,8 @@ def main() -> None:
         f, mask = prep.features, periods.test
         area = prep.sales["living_area_m2"].to_numpy(dtype="float64")[mask]
         neighbours = np.exp(f.level[mask] + f.column("knn_rel_median")[mask]) * area
-        train.PARAMS = {**train.PARAMS, "objective": "regression"}
-        squared = calibration_errors(prep, fitting, periods.train_b, periods.test)["estimate"]
+        squared_loss = replace(fitting, overrides={"objective": "regression"})
+        squared = calibration_errors(prep, squared_loss, periods.train_b, periods.test)["estimate"]
     price, raw = test["price"], test["estimate"].to_numpy()
     cells = test["departement"].to_numpy(), test["property_type"].to_numpy()
     calibrated = fit_on(errors_a).equity.apply(*cells, raw)

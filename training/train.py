@@ -137,23 +137,30 @@ def tranquillity_columns(sales: pd.DataFrame) -> tuple[str, ...]:
 # --- fitting ------------------------------------------------------------------------------
 
 
-def training_params(seed: int, threads: int | None = None) -> dict:
-    """LightGBM parameters of a training run (threads: `IMMOVAL_TRAIN_THREADS` if None)."""
+def training_params(seed: int, threads: int | None = None, overrides: dict | None = None) -> dict:
+    """LightGBM parameters of a training run (threads: `IMMOVAL_TRAIN_THREADS` if None;
+    `overrides` over `PARAMS`, for the benchmarks that compare boosters)."""
     threads = settings.train_threads() if threads is None else threads
-    return {**PARAMS, "num_threads": threads, "seed": seed}
+    return {**PARAMS, **(overrides or {}), "num_threads": threads, "seed": seed}
 
 
 def fit_booster(
-    matrix: np.ndarray, target: np.ndarray, names, n_estimators: int, seed: int, threads=None
+    matrix: np.ndarray,
+    target: np.ndarray,
+    names,
+    n_estimators: int,
+    seed: int,
+    threads=None,
+    overrides: dict | None = None,
 ):
     """A LightGBM booster on a feature matrix (deterministic for a given seed)."""
-    params = training_params(seed, threads)
+    params = training_params(seed, threads, overrides)
     data = lgb.Dataset(
         matrix,
         label=target,
         feature_name=list(names),
         free_raw_data=True,
-        params={"max_bin": PARAMS["max_bin"], "verbosity": -1},
+        params={"max_bin": params["max_bin"], "verbosity": -1},
     )
     return lgb.train(params, data, num_boost_round=n_estimators)
 
@@ -168,19 +175,27 @@ class Fitting:
     threads: int
     # A dask.distributed client: boosters are fitted on its cluster (`DaskLGBMRegressor`).
     client: object | None = field(default=None, compare=False)
+    # LightGBM parameters over `PARAMS` (benchmarks compare boosters; training uses none).
+    overrides: dict = field(default_factory=dict)
 
     def params(self) -> dict:
         """The parameters recorded in the metadata."""
-        return {**training_params(self.seed, self.threads), "n_estimators": self.n_estimators}
+        return {**self._lightgbm(), "n_estimators": self.n_estimators}
+
+    def _lightgbm(self) -> dict:
+        return training_params(self.seed, self.threads, self.overrides)
 
     def fit(self, matrix: np.ndarray, target: np.ndarray, names) -> lgb.Booster:
         """A booster on these features."""
         if self.client is not None:
             from training.dask_training import fit_on_cluster
 
-            params = training_params(self.seed, self.threads)
-            return fit_on_cluster(self.client, matrix, target, names, params, self.n_estimators)
-        return fit_booster(matrix, target, names, self.n_estimators, self.seed, self.threads)
+            return fit_on_cluster(
+                self.client, matrix, target, names, self._lightgbm(), self.n_estimators
+            )
+        return fit_booster(
+            matrix, target, names, self.n_estimators, self.seed, self.threads, self.overrides
+        )
 
 
 # --- features ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,3 +64,19 @@ def test_same_data_and_seed_give_the_same_model(sales, communes):
     assert a.model_to_string() == b.model_to_string()
     c = train.fit_booster(first.features.matrix, first.target, first.features.names, 30, seed=8)
     assert c.model_to_string() != a.model_to_string()
+
+
+def test_a_fitting_override_shapes_its_booster_only(sales, communes):
+    prep = train.prepare_features(sales.loc[sales["date"] < "2023-07-01"], communes)
+    default = dict(train.PARAMS)
+    base = train.Fitting(20, train.SEED, 1)
+    small = replace(base, overrides={"num_leaves": 4, "max_depth": 2})
+    f = prep.features
+    leaves = [
+        tree["num_leaves"]
+        for tree in small.fit(f.matrix, prep.target, f.names).dump_model()["tree_info"]
+    ]
+    assert max(leaves) <= 4 and small.params()["num_leaves"] == 4
+    default_leaves = base.fit(f.matrix, prep.target, f.names).dump_model()["tree_info"]
+    assert max(t["num_leaves"] for t in default_leaves) > 4
+    assert train.PARAMS == default and base.params()["num_leaves"] == default["num_leaves"]
