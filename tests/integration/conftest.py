@@ -7,6 +7,7 @@ import secrets
 import pytest
 
 from tests.integration.api_helpers import PLACES, create_key
+from tests.integration.publisher import publishing
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +46,10 @@ def estimator(app):
 
     with app.test_request_context():
         return get_estimator()
+
+
+@pytest.fixture
+def publisher(tmp_path):
+    """A real HTTP server on 127.0.0.1 publishing the files of `tmp_path / "site"`."""
+    with publishing(tmp_path / "site") as httpd:
+        yield httpd

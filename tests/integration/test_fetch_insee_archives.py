@@ -8,17 +8,15 @@ import hashlib
 import io
 import json
 import os
-import threading
 import zipfile
 from dataclasses import replace
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from model.surroundings.areas import AreaValues
+from tests.integration.publisher import fetch
 from training.fetch.progress import Progress
 from training.fetch.run import FAILED, FETCHED, SKIPPED, Settings, fetch_all, plan, unpack_member
 from training.fetch.verify import VerificationError
@@ -41,25 +39,6 @@ FILO_2019 = (
 MEMBER_2019 = FILOSOFI_COMMUNES_OFFICIAL[2019][1]
 
 
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture
-def publisher(tmp_path):
-    """A real HTTP server on 127.0.0.1 publishing the files of `tmp_path / "site"`."""
-    site = tmp_path / "site"
-    site.mkdir()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site)))
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    httpd.base, httpd.site = f"http://127.0.0.1:{httpd.server_address[1]}", site
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def zip_of(members: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -73,11 +52,6 @@ def filosofi_2019(publisher, archive: bytes, name: str = "filo2019.zip"):
     (publisher.site / name).write_bytes(archive)
     item = next(i for i in filosofi_official_items() if i.year == 2019)
     return replace(item, official_url=f"{publisher.base}/{name}")
-
-
-def fetch(items, raw):
-    settings = Settings(raw_dir=raw, timeout=2, retries=0, backoff=0)
-    return fetch_all(items, settings, Progress(len(items), bars=False))
 
 
 def test_the_member_is_kept_compressed_and_read_as_its_vintage(publisher, tmp_path):
@@ -123,8 +97,7 @@ def test_an_archive_without_the_member_is_refused_and_the_previous_copy_kept(pub
     assert f"holds no {MEMBER_2019}" in outcome.message and "FILO2019_COM.csv" in outcome.message
 
     # Asked again (forced) into the first raw/: the bad archive replaces nothing.
-    settings = Settings(raw_dir=raw, timeout=2, retries=0, backoff=0, force=True)
-    summary = fetch_all([renamed], settings, Progress(1, bars=False))
+    summary = fetch([renamed], raw, force=True)
     assert summary.outcomes[0].status == FAILED
     assert stored.read_bytes() == before
     assert not [p.name for p in stored.parent.iterdir() if p.name.endswith(".part")]

@@ -113,6 +113,13 @@ def _verify_json(path: Path, check: Check) -> dict:
             raise VerificationError("not a GeoJSON FeatureCollection")
         if not document["features"]:
             raise VerificationError("GeoJSON FeatureCollection without features")
+        # A WFS answer says how many features matched: fewer returned is a cut page.
+        matched = document.get("numberMatched")
+        if isinstance(matched, int) and matched > len(document["features"]):
+            raise VerificationError(
+                f"the service matched {matched} features but returned "
+                f"{len(document['features'])}: the answer is one page of several"
+            )
         return {"features": len(document["features"])}
     missing = [key for key in check.keys if key not in document]
     if missing:

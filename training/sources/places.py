@@ -107,7 +107,16 @@ def ban_items(departements: list[str]) -> list[Item]:
     ]
 
 
-# IGN publishes CONTOURS-IRIS as one national 7z archive; the mirror holds per-city extracts.
+# IGN publishes CONTOURS-IRIS as one national 7z archive of shapefiles; its Géoplateforme
+# serves the same contours per département as GeoJSON (WFS; CRS:84 is longitude first, as
+# GeoJSON wants; 5000 is the service's page size, above any département's IRIS count, and
+# the verifier refuses an answer that says it matched more than it returned). The mirror
+# holds per-city extracts.
+IRIS_WFS_URL = (
+    "https://data.geopf.fr/wfs/ows?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature"
+    "&TYPENAMES=STATISTICALUNITS.IRIS:contours_iris&OUTPUTFORMAT=application/json"
+    "&SRSNAME=CRS:84&COUNT=5000&CQL_FILTER=code_insee%20LIKE%20%27{dep}%25%27"
+)
 IRIS_FILES = {
     "75": ("iris/contours-iris-paris-2013.geojson", "IRIS contours of Paris (IGN 2013)", "2013"),
     "59": ("iris/contours-iris-metropole-lille.geojson", "IRIS contours of the Lille area", "n/a"),
@@ -115,17 +124,24 @@ IRIS_FILES = {
 
 
 def iris_items(departements: list[str]) -> list[Item]:
-    """Sub-commune statistical areas, where a mirror holds them."""
-    return [
-        Item(
-            group="iris",
-            title=IRIS_FILES[dep][1],
-            path=IRIS_FILES[dep][0],
-            check=Check("geojson"),
-            period=IRIS_FILES[dep][2],
-            licence=LICENCE_OUVERTE + " (IGN)",
-            departement=dep,
+    """Sub-commune statistical areas of each département: the IGN's current edition from
+    the Géoplateforme, or a mirror's extract where it holds one."""
+    items = []
+    for dep in departements:
+        path, title, period = IRIS_FILES.get(dep, (None, f"IRIS contours, département {dep}", ""))
+        items.append(
+            Item(
+                group="iris",
+                title=title,
+                path=path,
+                official_url=IRIS_WFS_URL.format(dep=dep),
+                official_path=f"iris/contours-iris-{dep}-ign.geojson",
+                check=Check("geojson"),
+                period=f"{period} (mirror); current edition (official)"
+                if path
+                else "current edition",
+                licence=LICENCE_OUVERTE + " (IGN)",
+                departement=dep,
+            )
         )
-        for dep in departements
-        if dep in IRIS_FILES
-    ]
+    return items
