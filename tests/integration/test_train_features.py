@@ -54,10 +54,15 @@ def test_a_sale_never_sees_itself_or_its_day(sales, communes):
     assert not (rows == np.arange(len(rows))[:, None]).any()
 
 
-def test_same_data_and_seed_give_the_same_model(sales, communes):
-    subset = sales.loc[sales["date"] < "2023-07-01"]
-    first = train.prepare_features(subset, communes)
-    second = train.prepare_features(subset, communes)
+@pytest.fixture(scope="module")
+def early(sales, communes):
+    """Features of the sales before July 2023."""
+    return train.prepare_features(sales.loc[sales["date"] < "2023-07-01"], communes)
+
+
+def test_same_data_and_seed_give_the_same_model(sales, communes, early):
+    first = early
+    second = train.prepare_features(sales.loc[sales["date"] < "2023-07-01"], communes)
     np.testing.assert_array_equal(first.features.matrix, second.features.matrix)
     a = train.fit_booster(first.features.matrix, first.target, first.features.names, 30, seed=7)
     b = train.fit_booster(second.features.matrix, second.target, second.features.names, 30, seed=7)
@@ -66,8 +71,8 @@ def test_same_data_and_seed_give_the_same_model(sales, communes):
     assert c.model_to_string() != a.model_to_string()
 
 
-def test_a_fitting_override_shapes_its_booster_only(sales, communes):
-    prep = train.prepare_features(sales.loc[sales["date"] < "2023-07-01"], communes)
+def test_a_fitting_override_shapes_its_booster_only(early):
+    prep = early
     default = dict(train.PARAMS)
     base = train.Fitting(20, train.SEED, 1)
     small = replace(base, overrides={"num_leaves": 4, "max_depth": 2})
