@@ -145,16 +145,13 @@ def training_params(seed: int, threads: int | None = None, overrides: dict | Non
 
 
 def fit_booster(
-    matrix: np.ndarray,
-    target: np.ndarray,
-    names,
-    n_estimators: int,
-    seed: int,
-    threads=None,
-    overrides: dict | None = None,
+    matrix: np.ndarray, target: np.ndarray, names, n_estimators: int, seed: int, threads=None
 ):
     """A LightGBM booster on a feature matrix (deterministic for a given seed)."""
-    params = training_params(seed, threads, overrides)
+    return _train(matrix, target, names, training_params(seed, threads), n_estimators)
+
+
+def _train(matrix: np.ndarray, target: np.ndarray, names, params: dict, n_estimators: int):
     data = lgb.Dataset(
         matrix,
         label=target,
@@ -176,7 +173,7 @@ class Fitting:
     # A dask.distributed client: boosters are fitted on its cluster (`DaskLGBMRegressor`).
     client: object | None = field(default=None, compare=False)
     # LightGBM parameters over `PARAMS` (benchmarks compare boosters; training uses none).
-    overrides: dict = field(default_factory=dict)
+    overrides: dict = field(default_factory=dict, hash=False)
 
     def params(self) -> dict:
         """The parameters recorded in the metadata."""
@@ -193,9 +190,7 @@ class Fitting:
             return fit_on_cluster(
                 self.client, matrix, target, names, self._lightgbm(), self.n_estimators
             )
-        return fit_booster(
-            matrix, target, names, self.n_estimators, self.seed, self.threads, self.overrides
-        )
+        return _train(matrix, target, names, self._lightgbm(), self.n_estimators)
 
 
 # --- features ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.integration.api_helpers import PLACES, bearer, create_key
+from tests.integration.api_helpers import PLACES, bearer, create_key, within_one_window
 from tests.integration.gunicorn_helpers import gunicorn, home_body, serving_home
 
 # A one-hour window: a run of a few seconds is very unlikely to straddle two windows.
@@ -28,18 +28,13 @@ def home(model_home, tmp_path):
     return home
 
 
-def _wait_off_window_edge():
-    if time.time() % int(WINDOW) > int(WINDOW) - 60:
-        time.sleep(int(WINDOW) - time.time() % int(WINDOW) + 1)
-
-
 @pytest.mark.slow
 def test_limits_are_exact_across_three_workers(home):
     limit, sent, threads = 100, 300, 12
     single = create_key(home, "Agence exacte", rate_limit=limit)
     batched = create_key(home, "Agence par lots", rate_limit=limit)
     body = {"properties": [home_body(PLACES["75"])] * 7}
-    _wait_off_window_edge()
+    within_one_window(seconds=60, window=int(WINDOW))
     with gunicorn(home, WEB_CONCURRENCY="3", IMMOVAL_API_RATE_WINDOW=WINDOW) as (_, base):
         local = threading.local()
 
@@ -96,7 +91,7 @@ def test_health_answers_while_one_key_saturates_its_quota(home):
             for n, a in enumerate(addresses)
         ],
     }
-    _wait_off_window_edge()
+    within_one_window(seconds=60, window=int(WINDOW))
     env = {"WEB_CONCURRENCY": "3", "IMMOVAL_API_RATE_WINDOW": WINDOW}
     env |= {"IMMOVAL_API_KEY_CONCURRENCY": "2", "IMMOVAL_REQUEST_DEADLINE_SECONDS": "5"}
     with gunicorn(home, **env) as (_, base):

@@ -128,7 +128,10 @@ def iris_items(departements: list[str]) -> list[Item]:
     the Géoplateforme, or a mirror's extract where it holds one."""
     items = []
     for dep in departements:
-        path, title, period = IRIS_FILES.get(dep, (None, f"IRIS contours, département {dep}", ""))
+        mirror = IRIS_FILES.get(dep)
+        path, title, period = mirror or (None, f"IRIS contours, département {dep}", None)
+        if mirror:
+            period = f"{period} (mirror); current edition (official)"
         items.append(
             Item(
                 group="iris",
@@ -137,9 +140,7 @@ def iris_items(departements: list[str]) -> list[Item]:
                 official_url=IRIS_WFS_URL.format(dep=dep),
                 official_path=f"iris/contours-iris-{dep}-ign.geojson",
                 check=Check("geojson"),
-                period=f"{period} (mirror); current edition (official)"
-                if path
-                else "current edition",
+                period=period or "current edition",
                 licence=LICENCE_OUVERTE + " (IGN)",
                 departement=dep,
             )
