@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from model import bundle as bundle_format
-from model import explain, prebuilt
+from model import explain, prebuilt, tree_queries
 from model import features as feats
 from model.comparables import to_xyz
 from model.coverage import Coverage, OutsideCoverage, too_far
@@ -73,6 +73,7 @@ class Estimator:
     """Estimates from one model bundle."""
 
     def __init__(self, bundle: bundle_format.Bundle):
+        tree_queries.install()  # the trees answer each request's few points several times
         meta = bundle.metadata
         self.path = bundle.path
         self.metadata = meta

@@ -91,14 +91,14 @@ def test_a_read_only_database_answers_and_keeps_the_usage_for_later(fresh, place
     usage = app.extensions["immoval.usage"]
     usage.flush()
     before = _usage_rows(path)
-    app.extensions["immoval.db"].engine.dispose()
+    app.extensions["immoval.db"].close_connections()
     gc.collect()  # the engines of the CLI runs above close their connections too
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
         pytest.skip("chattr +i (immutable file, as root on ext4) is not available here")
     try:
-        app.extensions["immoval.db"].engine.dispose()
+        app.extensions["immoval.db"].close_connections()
         answers = _estimates(client, key, place, 8)
         assert usage.flush() == 0
     finally:
@@ -106,5 +106,5 @@ def test_a_read_only_database_answers_and_keeps_the_usage_for_later(fresh, place
     seconds = [s for _, s in answers]
     print(f"database read-only: 8 estimates, max {1000 * max(seconds):.0f} ms")
     assert [status for status, _ in answers] == [200] * 8 and max(seconds) < 2.0
-    app.extensions["immoval.db"].engine.dispose()
+    app.extensions["immoval.db"].close_connections()
     assert usage.flush() == 8 and _usage_rows(path) == before + 8

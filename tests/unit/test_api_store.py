@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -189,6 +190,30 @@ def test_limiters_of_several_workers_share_one_count(db):
     now = 3_000_000.0
     allowed = [w.hit("key:1", 30, 60, now=now).allowed for _ in range(15) for w in workers]
     assert allowed.count(True) == 30
+
+
+def test_the_count_of_a_window_that_cannot_be_opened_fails_open_and_says_so(db, caplog):
+    limiter = RateLimiter(db)
+    now = 4_000_000.0
+    assert limiter.hit("key:2", 1, 60, now=now).allowed
+    assert not limiter.hit("key:2", 1, 60, now=now).allowed
+    # The file replaced by a folder: a new connection of the admission cannot open it.
+    db.close_connections()
+    path = db.engine.url.database
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+    Path(path).mkdir()
+    with caplog.at_level("ERROR", logger="app.ratelimit"):
+        decision = limiter.hit("key:2", 1, 60, now=now)
+    assert decision.allowed and decision.remaining == 1  # let through, not a 500
+    assert "rate limit store unavailable" in caplog.text
+
+
+def test_the_admission_counts_on_a_database_in_memory():
+    limiter = RateLimiter(Database("sqlite:///:memory:"))
+    decisions = [limiter.hit("key:3", 3, 60, now=5_000_000.0) for _ in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert [d.remaining for d in decisions] == [2, 1, 0, 0]
 
 
 @pytest.mark.parametrize(
