@@ -93,15 +93,13 @@ def _decide(db: Database, bucket: str, limit: int, window: int, cost: int, now: 
     start, reset_after = _window(now, window)
     if cost > limit:  # can never fit: no need to ask the database
         return RateDecision(False, limit, 0, reset_after)
-    count = _admit(db, bucket[:200], start, cost, limit)
-    if count is None:
-        remaining = max(0, limit - _count(db, bucket[:200], start))
-        return RateDecision(False, limit, remaining, reset_after)
-    return RateDecision(True, limit, max(0, limit - count), reset_after)
+    admitted, count = _admit(db, bucket[:200], start, cost, limit)
+    return RateDecision(admitted, limit, max(0, limit - count), reset_after)
 
 
-def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) -> int | None:
-    """The window's new total, or None when the cost does not fit."""
+def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) -> tuple[bool, int]:
+    """Whether the cost fits (then added), and the window's total after: a refused
+    request reads it in the same round trip (a key over its limit sends nothing else)."""
     engine = db.engine
     if engine.dialect.name in ("sqlite", "postgresql"):
         # The statement is its own transaction: the write lock is not held while this
@@ -115,7 +113,7 @@ def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) 
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 admitted = conn.execute(_ADMIT, params).rowcount != 0
                 count = _count_on(conn, bucket, window_start)
-        return max(cost, count) if admitted else None
+        return admitted, max(cost, count) if admitted else count
     with engine.begin() as conn:
         # Other databases: read (locking the row) then write, in one transaction.
         row = conn.execute(
@@ -127,16 +125,16 @@ def _admit(db: Database, bucket: str, window_start: int, cost: int, limit: int) 
             conn.execute(
                 rate_windows.insert().values(bucket=bucket, window_start=window_start, count=cost)
             )
-            return cost
+            return True, cost
         count = row.count + cost if row.window_start == window_start else cost
         if count > limit:
-            return None
+            return False, count - cost
         conn.execute(
             update(rate_windows)
             .where(rate_windows.c.bucket == bucket)
             .values(window_start=window_start, count=count)
         )
-        return count
+        return True, count
 
 
 def _run_admission(engine: Engine, params: dict) -> tuple[bool, int]:
@@ -178,11 +176,6 @@ def _driver_params(compiled, params: dict):
     if compiled.positiontup is None:
         return {name: params[name] for name in compiled.params}
     return tuple(params[name] for name in compiled.positiontup)
-
-
-def _count(db: Database, bucket: str, window_start: int) -> int:
-    with db.engine.connect() as conn:
-        return _count_on(conn, bucket, window_start)
 
 
 def _count_on(conn, bucket: str, window_start: int) -> int:
