@@ -25,14 +25,19 @@ def gunicorn_argv(*options: str) -> list[str]:
 
 
 def start_local(
-    home: Path, port: int, env: dict[str, str | None], output: IO | int = subprocess.DEVNULL
+    home: Path,
+    port: int,
+    env: dict[str, str | None],
+    output: IO | int = subprocess.DEVNULL,
+    access_log: Path | None = None,
 ) -> subprocess.Popen:
-    """Gunicorn for `home` on 127.0.0.1:`port` (access log off), in a session of its own so
-    that `os.killpg` stops its workers too. `env` is laid over this process's environment;
-    a None value removes that variable."""
+    """Gunicorn for `home` on 127.0.0.1:`port` (access log off, or written to `access_log`),
+    in a session of its own so that `os.killpg` stops its workers too. `env` is laid over
+    this process's environment; a None value removes that variable."""
     merged = {**os.environ, "IMMOVAL_HOME": str(home), "PORT": str(port), **env}
+    log = str(access_log) if access_log is not None else "/dev/null"
     return subprocess.Popen(
-        gunicorn_argv("--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"),
+        gunicorn_argv("--bind", f"127.0.0.1:{port}", "--access-logfile", log),
         cwd=ROOT,
         env={name: value for name, value in merged.items() if value is not None},
         start_new_session=True,

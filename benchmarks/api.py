@@ -13,7 +13,9 @@ the same run:
    each (`--paced-share`), sent by this script's asyncio client (open loop, Poisson
    arrivals over the same connections; wrk2, which paces, is not in Debian) — the
    latency of a loaded but not overloaded server, counted from each request's
-   scheduled time (closed-loop latency is just connections / throughput);
+   scheduled time (closed-loop latency is just connections / throughput), and beside it
+   the time the same requests spent inside a worker (gunicorn's access log, `%(M)s`):
+   where the client's figure is much larger, the wait is in the sockets or the client;
 3. batch: POST /api/v1/estimates/batch with 1000 properties, one at a time, with
    and without explanations.
 
@@ -31,6 +33,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -251,7 +254,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(home: Path, port: int, database_url: str, workers: int | None):
+def start_server(home: Path, port: int, database_url: str, workers: int | None, access_log):
     from app.gunicorn_command import start_local, wait_until_healthy
 
     env = {
@@ -263,7 +266,7 @@ def start_server(home: Path, port: int, database_url: str, workers: int | None):
     }
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
-    server = start_local(home, port, env, output=None)
+    server = start_local(home, port, env, output=None, access_log=access_log)
     try:
         wait_until_healthy(server, port)
     except RuntimeError as error:
@@ -298,9 +301,10 @@ def main() -> None:
     bodies = [json.dumps(p).encode() for p in properties(sample_places(args.home, 2000))]
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # as in gunicorn_conf
     in_process(args.home, bodies, min(args.seconds, 5.0))
-    server = start_server(args.home.resolve(), port, database_url, args.workers)
+    access_log = scratch / "access.log"
+    server = start_server(args.home.resolve(), port, database_url, args.workers, access_log)
     try:
-        run(args, port, key, bodies)
+        run(args, port, key, bodies, access_log)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -355,7 +359,7 @@ def wrk(port: int, path: str, seconds: float, connections: int, env: dict) -> di
     }
 
 
-def run(args, port: int, key: str, bodies: list[bytes]) -> None:
+def run(args, port: int, key: str, bodies: list[bytes], access_log: Path) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk")
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -401,11 +405,15 @@ def run(args, port: int, key: str, bodies: list[bytes]) -> None:
     paced = {}
     for name, explain in (("explained", True), ("plain", False)):
         rate = max(1.0, saturation[name]["rate"] * args.paced_share)
+        logged = _settled_line_count(access_log)
         latencies, errors = asyncio.run(
             open_loop(port, estimate(explain), args.seconds, args.connections, rate)
         )
         paced[name] = (rate, latencies)
         print(f"paced      {name:<10} {rate:8.0f} req/s  {summary(latencies)}  non-200: {errors}")
+        time.sleep(0.5)  # the workers' last log lines
+        inside = worker_seconds(_lines_after(access_log, logged), "/api/v1/estimates")
+        print(f"  in the workers        {'':>8}        {summary(inside) if inside else 'n/a'}")
 
     targets_table(saturation, paced, args.paced_share)
 
@@ -421,6 +429,39 @@ def run(args, port: int, key: str, bodies: list[bytes]) -> None:
             f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over "
             f"{len(times)} (target <= 500 ms); statuses {sorted(set(statuses))}"
         )
+
+
+# What gunicorn_conf's access_log_format writes of a request: method, path, status, bytes,
+# then the time the worker spent on it in milliseconds.
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+)" (?P<status>\d{3}) \S+ (?P<ms>\d+)ms')
+
+
+def worker_seconds(lines, path: str) -> list[float]:
+    """Seconds inside a worker of each answered (200) POST to `path`, from access log lines."""
+    found = (ACCESS_LINE.search(line) for line in lines)
+    return [
+        int(m["ms"]) / 1000
+        for m in found
+        if m and m["method"] == "POST" and m["path"] == path and m["status"] == "200"
+    ]
+
+
+def _line_count(path: Path) -> int:
+    return len(path.read_text(errors="replace").splitlines()) if path.exists() else 0
+
+
+def _settled_line_count(path: Path, pause: float = 0.5) -> int:
+    """The log's lines once the requests still in flight (wrk's last ones) are logged."""
+    count = _line_count(path)
+    while True:
+        time.sleep(pause)
+        if (now := _line_count(path)) == count:
+            return count
+        count = now
+
+
+def _lines_after(path: Path, count: int) -> list[str]:
+    return path.read_text(errors="replace").splitlines()[count:] if path.exists() else []
 
 
 def p99_ms(latencies) -> float:
