@@ -9,6 +9,7 @@ itself (see app/model_store.py).
 from __future__ import annotations
 
 import os
+import sys
 
 # One OpenMP thread per worker: the workers already share out the cores, and LightGBM's
 # thread start-up costs more than a one-row prediction (measured: 40 ms -> 24 ms per
@@ -92,8 +93,6 @@ SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def post_fork(server, worker):
-    import sys
-
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     server.log.info("worker %s ready", worker.pid)
 

@@ -405,14 +405,14 @@ def run(args, port: int, key: str, bodies: list[bytes], access_log: Path) -> Non
     paced = {}
     for name, explain in (("explained", True), ("plain", False)):
         rate = max(1.0, saturation[name]["rate"] * args.paced_share)
-        logged = _settled_line_count(access_log)
+        start = _settled_size(access_log)
         latencies, errors = asyncio.run(
             open_loop(port, estimate(explain), args.seconds, args.connections, rate)
         )
         paced[name] = (rate, latencies)
         print(f"paced      {name:<10} {rate:8.0f} req/s  {summary(latencies)}  non-200: {errors}")
-        time.sleep(0.5)  # the workers' last log lines
-        inside = worker_seconds(_lines_after(access_log, logged), "/api/v1/estimates")
+        phase = _lines_between(access_log, start, _settled_size(access_log))
+        inside = worker_seconds(phase, "/api/v1/estimates")
         print(f"  in the workers        {'':>8}        {summary(inside) if inside else 'n/a'}")
 
     targets_table(saturation, paced, args.paced_share)
@@ -446,22 +446,28 @@ def worker_seconds(lines, path: str) -> list[float]:
     ]
 
 
-def _line_count(path: Path) -> int:
-    return len(path.read_text(errors="replace").splitlines()) if path.exists() else 0
-
-
-def _settled_line_count(path: Path, pause: float = 0.5) -> int:
-    """The log's lines once the requests still in flight (wrk's last ones) are logged."""
-    count = _line_count(path)
+def _settled_size(path: Path, pause: float = 0.5) -> int:
+    """The log's size in bytes once the requests still in flight (wrk's last ones, or a
+    phase's) are logged: it stops growing."""
+    size = _size(path)
     while True:
         time.sleep(pause)
-        if (now := _line_count(path)) == count:
-            return count
-        count = now
+        if (now := _size(path)) == size:
+            return size
+        size = now
 
 
-def _lines_after(path: Path, count: int) -> list[str]:
-    return path.read_text(errors="replace").splitlines()[count:] if path.exists() else []
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _lines_between(path: Path, start: int, end: int) -> list[str]:
+    """The log's lines written between two of its sizes (read once, nothing before)."""
+    if end <= start:
+        return []
+    with open(path, "rb") as log:
+        log.seek(start)
+        return log.read(end - start).decode(errors="replace").splitlines()
 
 
 def p99_ms(latencies) -> float:

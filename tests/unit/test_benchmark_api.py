@@ -16,7 +16,8 @@ def configured_format() -> str:
     sets the process's OpenMP threads)."""
     tree = ast.parse((ROOT / "app" / "gunicorn_conf.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and node.targets[0].id == "access_log_format":
+        targets = [ast.unparse(t) for t in getattr(node, "targets", ())]
+        if isinstance(node, ast.Assign) and targets == ["access_log_format"]:
             return ast.literal_eval(node.value)
     raise AssertionError("no access_log_format in app/gunicorn_conf.py")
 
