@@ -13,7 +13,6 @@ comparable sales it looked at.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -39,7 +38,7 @@ from model.indicators import (
 )
 from model.market import MarketIndex, month_label
 from model.places import Nearest, Places, read_addresses, read_communes
-from model.pricing import Priced, Pricer, confidence, subjects_of
+from model.pricing import Priced, Pricer, confidence_levels, subjects_of
 from model.property import Property
 from model.ranges import PRECISION_RANGES_FILE, PrecisionRanges, RangeTable, precision_class
 from model.sales import Comparable
@@ -67,6 +66,16 @@ class Estimate:
     model_version: str
     data_until: date
     tranquillity: dict | None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What `_estimate` reads for all the homes of a call at once, for one of them."""
+
+    low: float  # € bounds of the range
+    high: float
+    confidence: str
+    comparables: list[Comparable]
 
 
 class Estimator:
@@ -216,8 +225,18 @@ class Estimator:
                 parcels[j] = None
         subjects = subjects_of(chosen, [codes[i] for i in keep], parcels)
         priced = self.price_subjects(subjects, explain, chosen)
+        # Read for all the homes at once: per home, these cost more than their arithmetic.
+        batch = priced.batch
+        shown = [[] for _ in keep]
+        if comparables:
+            shown = self.sales.comparables_each(batch.neighbours, batch.distances, comparables)
+        low, high = priced.value * np.exp(priced.low), priced.value * np.exp(priced.high)
+        levels = confidence_levels(
+            high / low, batch.distances[:, feats.K_CLOSE - 1], priced.classes
+        )
         for j, i in enumerate(keep):
-            results[i] = self._assemble(priced, j, comparables, summary)
+            answer = _Answer(float(low[j]), float(high[j]), str(levels[j]), shown[j])
+            results[i] = self._assemble(priced, j, answer, summary)
         return results
 
     def price_subjects(
@@ -254,7 +273,7 @@ class Estimator:
                 keep.append(i)
         return keep
 
-    def _assemble(self, priced: Priced, j: int, comparables: int, summary: bool):
+    def _assemble(self, priced: Priced, j: int, answer: _Answer, summary: bool):
         """The answer for home `j`: an `Estimate`, or `OutsideCoverage` when too far."""
         batch, subjects, prop = priced.batch, priced.subjects, priced.props[j]
         far = too_far(
@@ -263,13 +282,9 @@ class Estimator:
         if far is not None:
             return far
         v = float(priced.value[j])
-        low, high = v * math.exp(priced.low[j]), v * math.exp(priced.high[j])
         contributions, baseline = ([], v)
         if priced.shap is not None:
             contributions, baseline = self._explain(priced, j, v)
-        shown = []
-        if comparables:
-            shown = self.sales.comparables_of(batch.neighbours[j], batch.distances[j], comparables)
         tq_summary = None
         if summary:
             tq_summary = self._tranquillity_summary(
@@ -277,13 +292,13 @@ class Estimator:
             )
         return Estimate(
             value=round(v, -2),
-            low=round(low, -2),
-            high=round(high, -2),
+            low=round(answer.low, -2),
+            high=round(answer.high, -2),
             price_per_m2=round(v / prop.living_area_m2, 0),
-            confidence=confidence(high / low, batch.distances[j], priced.classes[j]),
+            confidence=answer.confidence,
             baseline=round(baseline, 0),
             contributions=contributions,
-            comparables=shown,
+            comparables=answer.comparables,
             market_period=month_label(priced.months[j]),
             model_version=self.version,
             data_until=self.data_until,

@@ -18,6 +18,10 @@ from model.property import Property
 from model.ranges import PrecisionRanges, RangeTable, precision_classes
 from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
+from model.tranquillity.features import FEATURES as TQ_FEATURES
+
+# Each `tq_*` feature's column in `Tranquillity.feature_matrix`.
+TQ_POSITION = {name: k for k, name in enumerate(TQ_FEATURES)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,17 +96,14 @@ class Pricer:
         """The feature batch of the subjects, tranquillity features included."""
         if self.tq_features and self.tranquillity is not None:
             # `features` maps arrondissements to their commune's statistics code itself.
-            tq = self.tranquillity.features(
+            values = self.tranquillity.feature_matrix(
                 subjects["longitude"],
                 subjects["latitude"],
                 subjects["date"],
                 list(subjects["code_commune"]),
             )
-            # One conversion, not one per column (each costs a DataFrame look-up).
-            values = tq.to_numpy(dtype="float64")
-            where = {name: k for k, name in enumerate(tq.columns)}
             for name in self.tq_features:
-                subjects[name] = values[:, where[name]]
+                subjects[name] = values[:, TQ_POSITION[name]]
         if self.sr_features and self.surroundings is not None:
             sr = self.surroundings.features(
                 subjects["longitude"], subjects["latitude"], subjects["date"],

@@ -120,9 +120,19 @@ class SaleColumns:
 
     def comparables_of(self, rows: np.ndarray, distances: np.ndarray, limit: int):
         """The first `limit` neighbours of a home (rows -1 padded, nearest first)."""
-        rows, distances = rows[:limit], distances[:limit]
+        return self.comparables_each(rows[np.newaxis], distances[np.newaxis], limit)[0]
+
+    def comparables_each(self, rows: np.ndarray, distances: np.ndarray, limit: int):
+        """`comparables_of` each home (a line of `rows` and `distances`), read in one pass:
+        the homes valued together pay one read per column, not one each."""
+        rows, distances = rows[:, :limit], distances[:, :limit]
         found = rows >= 0
-        return self.comparables_at(rows[found], distances[found])
+        flat = self.comparables_at(rows[found], distances[found])  # line by line, in order
+        out, start = [], 0
+        for count in found.sum(axis=1).tolist():
+            out.append(flat[start : start + count])
+            start += count
+        return out
 
     def matching(
         self,

@@ -52,13 +52,13 @@ def is_one_point(longitude, latitude, dates, codes) -> bool:
         return False
 
 
-def features_many(
+def matrix_many(
     communes: YearTable, cameras: Cameras, longitude, latitude, dates, code_commune_stats
-) -> pd.DataFrame:
-    """The `tq_*` features of points at dates, one row per point."""
+) -> np.ndarray:
+    """The `tq_*` features of points at dates: float32, one row per point, `FEATURES` in order."""
     longitude = np.asarray(longitude, dtype="float64")
     latitude = np.asarray(latitude, dtype="float64")
-    dates = np.asarray(pd.to_datetime(np.asarray(dates)), dtype="datetime64[D]")
+    dates = as_days(dates)
     codes = [statistics_commune(c) for c in code_commune_stats]
     lengths = {len(longitude), len(latitude), len(dates), len(codes)}
     if len(lengths) != 1:
@@ -71,7 +71,18 @@ def features_many(
             longitude[part], latitude[part], dates[part], codes[part]
         ).items():
             columns[name][part] = values
-    return pd.DataFrame({name: columns[name].astype("float32") for name in FEATURES})
+    matrix = np.empty((len(longitude), len(FEATURES)), dtype="float32")
+    for k, name in enumerate(FEATURES):
+        matrix[:, k] = columns[name]
+    return matrix
+
+
+def as_days(dates) -> np.ndarray:
+    """Dates as datetime64[D] (NaT when unknown); numpy dates skip pandas' parsing."""
+    values = np.asarray(dates)
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[D]")
+    return np.asarray(pd.to_datetime(values), dtype="datetime64[D]")
 
 
 def rate_features(communes: YearTable, codes: list[str], dates: np.ndarray) -> dict:
@@ -89,10 +100,10 @@ def rate_features(communes: YearTable, codes: list[str], dates: np.ndarray) -> d
     return out
 
 
-def features_one(
+def matrix_one(
     communes: YearTable, cameras: Cameras, longitude, latitude, dates, code_commune_stats
-) -> pd.DataFrame:
-    """`features_many` of one point, without the per-call overhead of the vectorised path."""
+) -> np.ndarray:
+    """`matrix_many` of one point, without the per-call overhead of the vectorised path."""
     day, year = day_and_year(dates)
     code = statistics_commune(next(iter(code_commune_stats)))
     row = communes.row(code) if day is not None else -1
@@ -108,5 +119,4 @@ def features_one(
         day,
         code,
     )
-    values = np.array(rates + ages + point, dtype="float32")
-    return pd.DataFrame(values[np.newaxis, :], columns=FEATURE_COLUMNS)
+    return np.array([rates + ages + point], dtype="float32")

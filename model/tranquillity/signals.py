@@ -49,10 +49,16 @@ class Tranquillity:
 
     def features(self, longitude, latitude, dates, code_commune_stats) -> pd.DataFrame:
         """The `tq_*` features (float32, NaN = unknown) of points at dates, one row per point."""
+        matrix = self.feature_matrix(longitude, latitude, dates, code_commune_stats)
+        return pd.DataFrame(matrix, columns=tq_features.FEATURE_COLUMNS, copy=False)
+
+    def feature_matrix(self, longitude, latitude, dates, code_commune_stats) -> np.ndarray:
+        """`features` as a float32 matrix, `tq_features.FEATURES` in order (serving reads it:
+        a DataFrame of a few homes costs more than their look-ups)."""
         compute = (
-            tq_features.features_one
+            tq_features.matrix_one
             if tq_features.is_one_point(longitude, latitude, dates, code_commune_stats)
-            else tq_features.features_many
+            else tq_features.matrix_many
         )
         return compute(
             self.incidents.communes, self.cameras, longitude, latitude, dates, code_commune_stats

@@ -87,3 +87,17 @@ def test_filters_with_open_ranges(sales):
         False,
     ]
     assert sales.matching(rows[::-1], property_type="house").tolist() == [False, True, False]
+
+
+def test_homes_read_together_get_each_their_own_neighbours(sales):
+    rows = np.array([[2, 0, -1], [-1, -1, -1], [1, 2, 0]])
+    distances = np.array([[5.0, 9.0, np.inf], [np.inf] * 3, [3.0, 4.0, 8.0]])
+    each = sales.comparables_each(rows, distances, 2)
+    assert [[c.mutation_id for c in home] for home in each] == [
+        ["2024-3", "2024-1"],
+        [],
+        ["2024-2", "2024-3"],
+    ]
+    assert [c.distance_m for c in each[2]] == [3.0, 4.0]
+    for line in range(3):  # the same as each home read alone
+        assert each[line] == sales.comparables_of(rows[line], distances[line], 2)
