@@ -37,6 +37,7 @@ class YearTable:
 
     def __post_init__(self):
         self._row_of = {code: i for i, code in enumerate(self.codes)}
+        self._last_known: dict[str, np.ndarray] = {}
 
     def row(self, code: str) -> int:
         """Row of one code, -1 when absent."""
@@ -76,17 +77,31 @@ class YearTable:
         self, column: str, rows: np.ndarray, years: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Value at `years`, else at the latest earlier year (≤ MAX_AGE_YEARS), and its year."""
+        matrix = self.values[column]
+        rows, years = np.asarray(rows, dtype="int64"), np.asarray(years, dtype="int64")
         value = np.full(len(rows), np.nan)
         used = np.full(len(rows), -1, dtype="int64")
-        for back in range(MAX_AGE_YEARS):
-            todo = np.isnan(value)
-            if not todo.any():
-                break
-            found = self.at(column, rows, years - back)
-            fill = todo & ~np.isnan(found)
-            value[fill] = found[fill]
-            used[fill] = years[fill] - back
+        if not matrix.size:
+            return value, used
+        cols = years - self.first_year
+        # A year after the table's last reads the last (its age is checked below).
+        at = (np.where(rows >= 0, rows, 0), np.clip(cols, 0, matrix.shape[1] - 1))
+        known = self._last_known_column(column)[at]
+        ok = (rows >= 0) & (cols >= 0) & (known >= 0) & (cols - known < MAX_AGE_YEARS)
+        value[ok] = matrix[at[0][ok], known[ok]]
+        used[ok] = known[ok] + self.first_year
         return value, used
+
+    def _last_known_column(self, column: str) -> np.ndarray:
+        """For each (row, year) cell, the column of the row's latest known value at or
+        before it (-1: none): one look-up per point instead of a pass per year back."""
+        last = self._last_known.get(column)
+        if last is None:
+            matrix = self.values[column]
+            positions = np.where(np.isnan(matrix), -1, np.arange(matrix.shape[1]))
+            last = np.maximum.accumulate(positions, axis=1).astype("int32")
+            self._last_known[column] = last  # two threads may both build it: the same
+        return last
 
     def value(self, column: str, row: int, year: int) -> float:
         """`at` for one row and year."""

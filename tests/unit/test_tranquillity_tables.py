@@ -100,3 +100,20 @@ def test_reference_is_read_from_its_folder_or_its_parent(tmp_path):
 def test_reference_without_sources_reads_as_no_sources(tmp_path):
     write_reference(tmp_path / "tranquillity")
     assert read_reference(tmp_path).sources == {}
+
+
+def test_latest_agrees_with_the_one_point_path_on_a_table_with_holes():
+    rng = np.random.default_rng(7)
+    codes, years = [f"c{i}" for i in range(30)], range(2012, 2024)
+    frame = pd.DataFrame(
+        [(c, y, rng.uniform(1, 9)) for c in codes for y in years if rng.uniform() < 0.6],
+        columns=["code", "year", "rate"],
+    )
+    table = YearTable.build(frame, ["rate"])
+    rows = rng.integers(-1, 30, 2_000)
+    asked = rng.integers(2005, 2035, 2_000)  # before, inside and after the table's years
+    value, used = table.latest("rate", rows, asked)
+    expected = [table.latest_one("rate", int(r), int(y)) for r, y in zip(rows, asked, strict=True)]
+    assert used.tolist() == [year for _, year in expected]
+    np.testing.assert_array_equal(value, [found for found, _ in expected])
+    assert (used >= 0).sum() > 500 and (used < 0).sum() > 200  # both outcomes exercised
