@@ -95,7 +95,7 @@ class Pricer:
     def features(self, subjects: dict) -> feats.FeatureBatch:
         """The feature batch of the subjects, tranquillity features included."""
         if self.tq_features and self.tranquillity is not None:
-            # `features` maps arrondissements to their commune's statistics code itself.
+            # `feature_matrix` maps arrondissements to their commune's statistics code itself.
             values = self.tranquillity.feature_matrix(
                 subjects["longitude"],
                 subjects["latitude"],

@@ -112,12 +112,15 @@ class YearTable:
         return float(matrix[row, col])
 
     def latest_one(self, column: str, row: int, year: int) -> tuple[float, int]:
-        """`latest` for one row and year (-1 as the year when none)."""
-        for back in range(MAX_AGE_YEARS):
-            found = self.value(column, row, year - back)
-            if found == found:  # not NaN
-                return found, year - back
-        return math.nan, -1
+        """`latest` for one row and year (-1 as the year when none), from the same cells."""
+        matrix = self.values[column]
+        col = year - self.first_year
+        if row < 0 or col < 0 or not matrix.size:
+            return math.nan, -1
+        known = int(self._last_known_column(column)[row, min(col, matrix.shape[1] - 1)])
+        if known < 0 or col - known >= MAX_AGE_YEARS:
+            return math.nan, -1
+        return float(matrix[row, known]), known + self.first_year
 
 
 @dataclass
