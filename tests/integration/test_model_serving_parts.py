@@ -3,6 +3,7 @@ with the sales they are computed from."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -41,10 +42,11 @@ def test_a_sale_point_is_located_in_its_commune_and_snapped_to_its_parcel(estima
         assert parcel in set(s.parcel_id[same_point])
 
 
-def test_contributions_describe_the_home_and_its_neighbours(estimator):
+def _homes_near_sales(estimator: Estimator, n: int, seed: int) -> list[Property]:
+    """Homes like sales of the bundle, placed 20 m north of them."""
     s = estimator.sales
     props = []
-    for r in _rows(estimator, 60, seed=12):
+    for r in _rows(estimator, n, seed=seed):
         rooms = s.rooms[r]
         props.append(
             Property.from_mapping(
@@ -60,6 +62,11 @@ def test_contributions_describe_the_home_and_its_neighbours(estimator):
                 today=date(2026, 1, 1),
             )
         )
+    return props
+
+
+def test_contributions_describe_the_home_and_its_neighbours(estimator):
+    props = _homes_near_sales(estimator, 60, seed=12)
     results = estimator.estimate_many(props, comparables=feats.K_MID)
     estimates = [(p, e) for p, e in zip(props, results, strict=True) if isinstance(e, Estimate)]
     assert len(estimates) > 50
@@ -78,6 +85,32 @@ def test_contributions_describe_the_home_and_its_neighbours(estimator):
         assert abs(facts.neighbours_distance_m - shown) <= 1
         assert facts.previous_sale is None or facts.previous_sale < prop.valuation_date
         assert all(contribution_label(c) for c in estimate.contributions)
+
+
+def test_served_explanations_are_lightgbms_own_shap_values(estimator):
+    assert estimator.pricer.explainer is not None
+    props = _homes_near_sales(estimator, 40, seed=13)
+    served = estimator.estimate_many(props)
+    # The same homes explained by LightGBM's `pred_contrib`.
+    fast = estimator.pricer
+    object.__setattr__(estimator, "pricer", replace(fast, explainer=None))
+    try:
+        reference = estimator.estimate_many(props)
+    finally:
+        object.__setattr__(estimator, "pricer", fast)
+    compared = 0
+    for got, expected in zip(served, reference, strict=True):
+        assert type(got) is type(expected)
+        if isinstance(got, Estimate):
+            assert (got.value, got.baseline) == pytest.approx((expected.value, expected.baseline))
+            assert [c.feature for c in got.contributions] == [
+                c.feature for c in expected.contributions
+            ]
+            assert [c.euros for c in got.contributions] == pytest.approx(
+                [c.euros for c in expected.contributions], abs=1e-6
+            )
+            compared += 1
+    assert compared > 30
 
 
 def test_neighbourhood_counts_the_recent_sales_within_its_radius(estimator):
