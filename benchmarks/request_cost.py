@@ -7,7 +7,8 @@ With a real key (its own SQLite database, a limit no run reaches), sends `--requ
 POST /api/v1/estimates per `explain` value (true, then false) at real sale places of the
 champion bundle, after a warm-up, and prints the median CPU time per request (process
 time: the usage log's writer thread included) next to the estimator's own
-(`Estimator.estimate`, same homes) and LightGBM's pass alone: what is left is the cost of
+(`Estimator.estimate`, same homes) and the model's pass alone (its SHAP tables beside
+LightGBM's pred_contrib): what is left is the cost of
 the request path outside the model, measured twice: per home, the request less the
 estimator alone, and the same requests answered from estimates computed beforehand
 (the path alone). `--profile` prints cProfile's top functions of one
@@ -220,7 +221,14 @@ def booster_pass(estimator, props) -> None:
         )
         for explain in (True, False)
     }
-    print(f"{'LightGBM pass (1 home)':<28} {cost[True]:10.2f} ms {cost[False]:11.2f} ms")
+    print(f"{'model pass (1 home)':<28} {cost[True]:10.2f} ms {cost[False]:11.2f} ms")
+    # The SHAP values the model pass uses (model/tree_shap.py) against LightGBM's own.
+    booster, matrix = estimator.pricer.booster, batch.matrix
+    own = median_ms(
+        cpu_times(lambda _: booster.predict(matrix, pred_contrib=True, num_threads=1), range(300))
+    )
+    tables = "tables" if estimator.pricer.explainer is not None else "none: model unsupported"
+    print(f"{'  LightGBM pred_contrib':<28} {own:10.2f} ms   (SHAP {tables})")
     print(json.dumps({"note": "process CPU time per call, medians"}))
 
 
