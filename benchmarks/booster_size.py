@@ -5,10 +5,11 @@
 Fits model B (every sale before the test year, as the backtest does) once per variant of
 rounds × leaves × learning rate, scores the test year's sales with it (raw estimates,
 before the calibration by level: the same for every variant) and times LightGBM's exact
-SHAP values (`pred_contrib`, one home per call, one thread: what an explained estimate
-pays) on 400 test homes. The default booster (`training.train.PARAMS`, `N_ESTIMATORS`) is
-the first row, and again with another seed: the spread between the two is the noise a
-difference must beat.
+SHAP values on 400 test homes, one home per call, one thread: LightGBM's `pred_contrib`
+and the model's SHAP tables (`model.tree_shap`, what serving uses; their build time and
+size beside). The default booster (`training.train.PARAMS`, `N_ESTIMATORS`) is the first
+row, and again with another seed: the spread between the two is the noise a difference
+must beat.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.out_of_time import prepared_periods  # noqa: E402
+from model.tree_shap import TreeShap  # noqa: E402
 from training import evaluate as ev  # noqa: E402
 from training import settings, train  # noqa: E402
 from training.calibration import estimate_from, rows_of  # noqa: E402
@@ -54,6 +56,26 @@ def shap_ms(booster, matrix: np.ndarray) -> float:
     return 1000 * statistics.median(times)
 
 
+def tables_figures(booster, matrix: np.ndarray) -> dict[str, str]:
+    """The SHAP tables of `booster`: median CPU ms of one home, build seconds, size."""
+    started = time.process_time()
+    tables = TreeShap.of(booster)
+    build_s = time.process_time() - started
+    if tables is None:
+        return {"tables ms/home": "-", "build s": "-", "tables MB": "-"}
+    times = []
+    for row in range(len(matrix)):
+        started = time.process_time()
+        tables.contributions(matrix[row : row + 1])
+        times.append(time.process_time() - started)
+    size = sum(getattr(tables, name).nbytes for name in tables.store().arrays)
+    return {
+        "tables ms/home": f"{1000 * statistics.median(times):.2f}",
+        "build s": f"{build_s:.1f}",
+        "tables MB": f"{size / 1e6:.0f}",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", required=True)
@@ -66,7 +88,8 @@ def main() -> None:
         f"\ntest {split.test_from} → {split.test_until}, {rows[0]['sales']} sales, raw estimates\n"
     )
     columns = ["booster", "rounds", "leaves", "rate", "MDAPE", "PE10", "PE20"]
-    print(ev.table(rows, columns + ["SHAP ms/home", "fit s"], ("cod", "prd")))
+    shap = ["SHAP ms/home", "tables ms/home", "build s", "tables MB"]
+    print(ev.table(rows, columns + [*shap, "fit s"], ("cod", "prd")))
 
 
 def compare(prep, periods, base) -> list[dict]:
@@ -102,6 +125,7 @@ def compare(prep, periods, base) -> list[dict]:
                 "cod": figures["cod"],
                 "prd": figures["prd"],
                 "SHAP ms/home": f"{shap_ms(booster, timed):.2f}",
+                **tables_figures(booster, timed),
                 "fit s": f"{fit_s:.0f}",
                 "sales": len(price),
             }

@@ -2,6 +2,7 @@
 
 Layout: `model.txt` (LightGBM `Booster.save_model`), `metadata.json`, the tables below as
 Parquet, `serving/` (what serving searches, as memory-mapped columns: `model.prebuilt`),
+`shap/` (the model's SHAP tables, memory-mapped: `model.tree_shap`),
 `evaluation.md` and `plots/`, and `reference/` (a copy of prepared/reference).
 metadata.json records the sha256 of every other file (`model.integrity`), checked before
 anything is parsed.
@@ -32,6 +33,8 @@ MARKET_TABLE = "market_index.parquet"
 HISTORY_TABLE = "commune_history.parquet"
 # The same sales and history, ready to search, as memory-mapped columns (optional).
 SERVING_TABLE = "serving"
+# The model's exact SHAP tables, as memory-mapped columns (`model.tree_shap`, optional).
+SHAP_TABLE = "shap"
 REFERENCE_DIR = "reference"
 FORMAT_VERSION = 1
 

@@ -21,15 +21,26 @@ all the subsets of a path at once. Tables: Σ_leaves 2^d floats (3.6 M, 29 MB, f
 
 Numerical splits only, one tree per iteration, no linear trees: `TreeShap.of` returns
 None for any other model and the caller keeps `pred_contrib`.
+
+Training builds the tables once and stores them in the bundle (`store`, as `model.mapped`
+columns); serving maps them (`open`), so that every worker shares one copy in the page
+cache and a model switch builds nothing, and checks them against `pred_contrib` on a few
+rows (`agrees_with`) before it serves them.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import lightgbm as lgb
 import numpy as np
+
+from model.bundle import SHAP_TABLE, Bundle
+from model.mapped import Columns
+
+log = logging.getLogger(__name__)
 
 # LightGBM's `kZeroThreshold`: values this close to 0 are "zero" for missing_type Zero.
 ZERO_THRESHOLD = 1e-35
@@ -37,6 +48,10 @@ LARGEST = 1e300
 MISSING_TYPES = {"None": 0, "Zero": 1, "NaN": 2}
 # Leaves whose tables are built together (bounds the memory the build uses).
 BUILD_CHUNK = 1024
+# What `open` reads; tables of another layout are built again from the booster.
+LAYOUT = 1
+# Agreement with `pred_contrib` at load (values are log prices: 1e-9 is far below a euro).
+AGREEMENT_TOLERANCE = 1e-9
 # Rows read together: more rows per numpy pass, but past ≈ 8 the (rows, slots) arrays
 # leave the CPU's caches and each row costs more (3.5 ms a row by 8, 4.0 by 64).
 ROW_CHUNK = 8
@@ -216,6 +231,39 @@ class TreeShap:
             table=table,
         )
 
+    def store(self) -> Columns:
+        """The tables and index arrays as columns (the bundle's `shap/` folder)."""
+        arrays = {name: getattr(self, name) for name in _array_fields()}
+        meta = {"layout": LAYOUT, "n_features": self.n_features, "constant": self.constant}
+        return Columns(arrays, meta)
+
+    @classmethod
+    def open(cls, columns: Columns) -> TreeShap:
+        """The tables `store` wrote, around its (memory-mapped) columns; `Unsupported`
+        for another layout or missing arrays."""
+        if columns.meta.get("layout") != LAYOUT:
+            raise Unsupported(f"SHAP tables of layout {columns.meta.get('layout')}")
+        missing = [name for name in _array_fields() if name not in columns]
+        if missing:
+            raise Unsupported(f"SHAP tables without {', '.join(missing)}")
+        return cls(
+            n_features=int(columns.meta["n_features"]),
+            constant=float(columns.meta["constant"]),
+            **{name: columns[name] for name in _array_fields()},
+        )
+
+    def agrees_with(self, booster: lgb.Booster) -> bool:
+        """Whether these tables give `booster`'s own SHAP values: on rows that go both ways
+        at every threshold, and on missing values (tables of another model fail)."""
+        if booster.num_feature() != self.n_features:
+            return False
+        rows = _probe_rows(self)
+        try:
+            own = booster.predict(rows, pred_contrib=True, num_threads=1)
+        except lgb.basic.LightGBMError:
+            return False
+        return bool(np.allclose(self.contributions(rows), own, rtol=0, atol=AGREEMENT_TOLERANCE))
+
     def goes_left(self, matrix: np.ndarray) -> np.ndarray:
         """Each row's side at each node, as LightGBM decides it (`NumericalDecision`)."""
         values = np.asarray(matrix, dtype=np.float64)[:, self.node_feature]
@@ -252,3 +300,43 @@ class TreeShap:
         out[:, self.slot_features] = np.add.reduceat(values, self.feature_first_slot, axis=1)
         out[:, -1] = self.constant
         return out
+
+
+def for_bundle(bundle: Bundle) -> TreeShap | None:
+    """The SHAP tables of a bundle's booster: mapped from `shap/` when stored there and
+    they agree with the booster, else built (None: a model they do not read)."""
+    stored = bundle.columns(SHAP_TABLE)
+    if stored is not None:
+        try:
+            tables = TreeShap.open(stored)
+        except Unsupported as error:
+            log.warning("%s: SHAP tables not usable (%s): built again", bundle.path, error)
+        else:
+            if tables.agrees_with(bundle.booster):
+                return tables
+            log.warning("%s: SHAP tables disagree with model.txt: built again", bundle.path)
+    return TreeShap.of(bundle.booster)
+
+
+def stored_tables(booster: lgb.Booster) -> dict[str, Columns]:
+    """At training: the bundle's `shap/` columns of `booster`, none for a model they do
+    not read. Built from the model as saved (its text), the one serving parses."""
+    tables = TreeShap.of(lgb.Booster(model_str=booster.model_to_string()))
+    return {} if tables is None else {SHAP_TABLE: tables.store()}
+
+
+def _array_fields() -> list[str]:
+    """The fields of `TreeShap` that are arrays (the others go in the columns' meta)."""
+    return [f.name for f in fields(TreeShap) if f.name not in ("n_features", "constant")]
+
+
+def _probe_rows(tables: TreeShap) -> np.ndarray:
+    """Rows at thresholds just below and above some nodes', and one of missing values."""
+    n = tables.n_features
+    rows = np.full((3, n), np.nan)
+    features, thresholds = tables.node_feature, tables.node_threshold
+    # Each feature at its first node's threshold (goes left there), then just past it.
+    seen, first = np.unique(features, return_index=True)
+    rows[0, seen] = thresholds[first]
+    rows[1, seen] = np.nextafter(thresholds[first], np.inf)
+    return rows

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import lightgbm as lgb
 
 from model import bundle as bundle_format
+from model import tree_shap
 from model.equity import EQUITY_FILE
 from model.ranges import PRECISION_RANGES_FILE
 from model.settings import Layout
@@ -59,6 +60,7 @@ def write_version(
     tables = {
         **bundle_tables(prep.sales, prep.market),
         "feature_importance.parquet": backtest.importance,
+        **tree_shap.stored_tables(final),
     }
     metadata["training_seconds"] = round(time.monotonic() - started, 1)
     files[model_card.CARD_FILE] = model_card.render(version, metadata)

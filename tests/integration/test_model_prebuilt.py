@@ -1,5 +1,6 @@
-"""The bundle's serving tables, memory-mapped, answer exactly as the tables built from its
-sales (bundles written before `serving/` existed), on the small real model."""
+"""The bundle's serving and SHAP tables, memory-mapped, answer exactly as the tables built
+from its sales and booster (bundles written before `serving/` and `shap/` existed), on the
+small real model."""
 
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ def mapped_estimator(bundle_dir):
 
 @pytest.fixture(scope="module")
 def built_estimator(bundle_dir, tmp_path_factory):
-    """The same bundle without its `serving/` folder, as older bundles are."""
+    """The same bundle without its `serving/` and `shap/` folders, as older bundles are."""
     copy = tmp_path_factory.mktemp("older") / bundle_dir.name
-    shutil.copytree(bundle_dir, copy, ignore=shutil.ignore_patterns(bundle_format.SERVING_TABLE))
+    older = shutil.ignore_patterns(bundle_format.SERVING_TABLE, bundle_format.SHAP_TABLE)
+    shutil.copytree(bundle_dir, copy, ignore=older)
     return Estimator.load(resealed(copy))
 
 
@@ -73,6 +75,9 @@ def test_the_bundle_carries_memory_mapped_serving_tables(bundle_dir, mapped_esti
     assert is_mapped(mapped_estimator.sales.price)
     assert is_mapped(mapped_estimator.places._addresses.codes.codes)
     assert not mapped_estimator.history.rel.flags.writeable
+    # The SHAP tables too: a worker builds nothing at a model switch.
+    assert (bundle_dir / bundle_format.SHAP_TABLE / "columns.json").is_file()
+    assert is_mapped(mapped_estimator.pricer.explainer.table)
 
 
 def test_estimates_are_identical_from_mapped_and_built_tables(mapped_estimator, built_estimator):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 
-from model.tree_shap import TreeShap
+from model import mapped
+from model.bundle import SHAP_TABLE, Bundle
+from model.tree_shap import TreeShap, Unsupported, for_bundle, stored_tables
 
 COLUMNS = ["surface_reelle_bati", "nombre_pieces_principales", "house", "longitude",
            "latitude", "code_type_local"]  # fmt: skip
@@ -113,6 +117,59 @@ def test_models_it_does_not_read_are_left_to_lightgbm(sales):
     booster = lgb.train({"verbosity": -1, "min_data_per_group": 5, "cat_smooth": 1}, data, 10)
     assert "==" in {node.get("decision_type") for node in _all_nodes(booster)}
     assert TreeShap.of(booster) is None
+
+
+def _bundle(folder, booster: lgb.Booster, shap_of: lgb.Booster | None = None) -> Bundle:
+    """A bundle folder holding the SHAP tables of `shap_of` (default: its own booster)."""
+    for name, columns in stored_tables(shap_of or booster).items():
+        mapped.write_columns(folder / name, columns)
+    return Bundle(folder, {}, booster)
+
+
+def test_stored_tables_are_mapped_and_give_the_same_values(sales, tmp_path):
+    booster = _train(sales)
+    rows = _hard_rows(sales, booster)
+    tables = for_bundle(_bundle(tmp_path, booster))
+    # Read from the files (shared by the workers), not built in the process.
+    assert mapped.is_mapped(tables.table) and mapped.is_mapped(tables.slot_offset)
+    expected = booster.predict(rows, pred_contrib=True)
+    np.testing.assert_allclose(tables.contributions(rows), expected, rtol=0, atol=1e-12)
+
+
+def test_tables_of_another_model_are_built_again(sales, tmp_path, caplog):
+    booster, other = _train(sales), _train(sales, seed=8, bagging_fraction=0.5, bagging_freq=1)
+    assert not TreeShap.of(other).agrees_with(booster)
+    with caplog.at_level(logging.WARNING, logger="model.tree_shap"):
+        tables = for_bundle(_bundle(tmp_path, booster, shap_of=other))
+    assert "disagree" in caplog.text
+    assert not mapped.is_mapped(tables.table)
+    rows = _hard_rows(sales, booster)
+    expected = booster.predict(rows, pred_contrib=True)
+    np.testing.assert_allclose(tables.contributions(rows), expected, rtol=0, atol=1e-12)
+
+
+def test_tables_of_an_unknown_layout_or_incomplete_are_built_again(sales, tmp_path, caplog):
+    booster = _train(sales)
+    columns = TreeShap.of(booster).store()
+    with pytest.raises(Unsupported, match="layout"):
+        TreeShap.open(mapped.Columns(columns.arrays, {**columns.meta, "layout": 99}))
+    arrays = {name: v for name, v in columns.arrays.items() if name != "table"}
+    mapped.write_columns(tmp_path / SHAP_TABLE, mapped.Columns(arrays, columns.meta))
+    with caplog.at_level(logging.WARNING, logger="model.tree_shap"):
+        tables = for_bundle(Bundle(tmp_path, {}, booster))
+    assert "without table" in caplog.text
+    assert tables is not None and not mapped.is_mapped(tables.table)
+
+
+def test_a_bundle_without_tables_builds_them_and_one_they_cannot_read_has_none(sales, tmp_path):
+    booster = _train(sales)
+    assert not mapped.is_mapped(for_bundle(Bundle(tmp_path, {}, booster)).table)
+    x = sales[COLUMNS].to_numpy(dtype="float64")
+    y = np.log(sales["valeur_fonciere"].to_numpy())
+    data = lgb.Dataset(x, y, categorical_feature=[1])
+    categorical = lgb.train({"verbosity": -1, "min_data_per_group": 5, "cat_smooth": 1}, data, 10)
+    assert stored_tables(categorical) == {}
+    assert for_bundle(Bundle(tmp_path, {}, categorical)) is None
 
 
 def _repeats(node, features) -> bool:
