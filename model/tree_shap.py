@@ -37,6 +37,7 @@ from dataclasses import dataclass, fields
 import lightgbm as lgb
 import numpy as np
 
+from model.allocator import keep_freed_memory
 from model.bundle import SHAP_TABLE, Bundle
 from model.mapped import Columns
 
@@ -305,6 +306,7 @@ class TreeShap:
 def for_bundle(bundle: Bundle) -> TreeShap | None:
     """The SHAP tables of a bundle's booster: mapped from `shap/` when stored there and
     they agree with the booster, else built (None: a model they do not read)."""
+    keep_freed_memory()  # each row's temporaries would otherwise be fresh pages
     stored = bundle.columns(SHAP_TABLE)
     if stored is not None:
         try:
