@@ -99,6 +99,7 @@ def in_process(home: Path, bodies: list[bytes], seconds: float) -> None:
         times.append(time.perf_counter() - started)
         i += 1
     print(f"in-process estimator.estimate (no HTTP, 1 thread): {summary(times)}")
+    print(f"  SHAP values: {shap_source(estimator)}")
     times = []
     for prop in props:
         started = time.perf_counter()
@@ -117,6 +118,17 @@ def in_process(home: Path, bodies: list[bytes], seconds: float) -> None:
         f"in-process estimator.estimate_many(1000): {explained * 1000:.0f} ms with "
         f"explanations, {(time.perf_counter() - started) * 1000:.0f} ms without"
     )
+
+
+def shap_source(estimator) -> str:
+    """Where an explained estimate's SHAP values come from (`model.tree_shap`)."""
+    from model.mapped import is_mapped
+
+    tables = estimator.pricer.explainer
+    if tables is None:
+        return "LightGBM's pred_contrib (a model the tables do not read)"
+    where = "mapped from the bundle's shap/" if is_mapped(tables.table) else "built at load"
+    return f"exact tables, {where}"
 
 
 def properties(places) -> list[dict]:
