@@ -44,10 +44,21 @@ def test_a_batch_costs_its_number_of_items(limited_app, model_home, place):
 
 
 def test_a_batch_stops_at_its_deadline_and_says_what_was_not_done(limited_app, model_home, place):
-    limited_app.config["REQUEST_DEADLINE_SECONDS"] = 1.0
     client = limited_app.test_client()
-    key = create_key(model_home, "Agence pressée", database_url=limited_app.config["DATABASE_URL"])
+    database = limited_app.config["DATABASE_URL"]
+    key = create_key(model_home, "Agence pressée", rate_limit=10_000, database_url=database)
     assert client.get("/api/v1/health").status_code == 200  # the model loaded
+    # A deadline of about three chunks of 100 explained homes on this machine, whatever
+    # its speed: the first chunk is done, the 1000 homes are not. Timed the second time
+    # (the first builds what the estimator builds lazily).
+    for _ in range(2):
+        started = time.monotonic()
+        tenth = client.post(
+            "/api/v1/estimates/batch", json=_batch(place, 100, explain=True), headers=bearer(key)
+        )
+        assert tenth.status_code == 200 and tenth.get_json()["summary"]["estimated"] == 100
+    deadline = 3 * (time.monotonic() - started)
+    limited_app.config["REQUEST_DEADLINE_SECONDS"] = deadline
     started = time.monotonic()
     response = client.post(
         "/api/v1/estimates/batch", json=_batch(place, 1000, explain=True), headers=bearer(key)
@@ -56,7 +67,7 @@ def test_a_batch_stops_at_its_deadline_and_says_what_was_not_done(limited_app, m
     body = assert_documented(response, "/estimates/batch", "post")
     assert response.status_code == 200
     summary = body["summary"]
-    print(f"1000 explained homes, 1 s deadline: {summary} in {seconds:.2f} s")
+    print(f"1000 explained homes, {deadline:.2f} s deadline: {summary} in {seconds:.2f} s")
     assert summary["estimated"] > 0 and summary["not_done"] > 0
     assert summary["estimated"] + summary["not_done"] == 1000
     late = [r for r in body["results"] if r["status"] == 503]
@@ -65,4 +76,4 @@ def test_a_batch_stops_at_its_deadline_and_says_what_was_not_done(limited_app, m
     assert [r["index"] for r in body["results"]] == list(range(1000))
     assert late[0]["index"] == summary["estimated"]
     # One chunk of 100 explained homes may run past the deadline, not more.
-    assert seconds < 1.0 + 3.0, seconds
+    assert seconds < deadline + 3.0, seconds
