@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.api import properties, sample_places  # noqa: E402
+from benchmarks.api import properties, sample_places, shap_source  # noqa: E402
 
 
 def median_ms(times: list[float]) -> float:
@@ -227,8 +227,7 @@ def booster_pass(estimator, props) -> None:
     own = median_ms(
         cpu_times(lambda _: booster.predict(matrix, pred_contrib=True, num_threads=1), range(300))
     )
-    tables = "tables" if estimator.pricer.explainer is not None else "none: model unsupported"
-    print(f"{'  LightGBM pred_contrib':<28} {own:10.2f} ms   (SHAP {tables})")
+    print(f"{'  LightGBM pred_contrib':<28} {own:10.2f} ms   (served: {shap_source(estimator)})")
     print(json.dumps({"note": "process CPU time per call, medians"}))
 
 

@@ -54,7 +54,7 @@ LAYOUT = 1
 # Agreement with `pred_contrib` at load (values are log prices: 1e-9 is far below a euro).
 AGREEMENT_TOLERANCE = 1e-9
 # Rows read together: more rows per numpy pass, but past ≈ 8 the (rows, slots) arrays
-# leave the CPU's caches and each row costs more (3.5 ms a row by 8, 4.0 by 64).
+# leave the CPU's caches and each row costs more (2.6 ms a row by 8, 3.5-3.9 by 16-64).
 ROW_CHUNK = 8
 
 
@@ -153,12 +153,11 @@ class TreeShap:
     entry_left: np.ndarray
     entry_bit: np.ndarray
     leaf_full: np.ndarray  # all of a leaf's bits
-    leaf_offset: np.ndarray  # where its table starts in `table`
     # Distinct path features of each leaf ("slots"), sorted by feature for the sums.
     slot_leaf: np.ndarray
     slot_bit: np.ndarray
     slot_coefficient: np.ndarray  # (1 - z) / z
-    slot_offset: np.ndarray  # leaf_offset of the slot's leaf
+    slot_offset: np.ndarray  # where the table of the slot's leaf starts in `table`
     feature_first_slot: np.ndarray
     slot_features: np.ndarray  # the features that have slots, in order
     table: np.ndarray
@@ -222,7 +221,6 @@ class TreeShap:
             entry_left=entry_left,
             entry_bit=entry_bit,
             leaf_full=(sizes - 1).astype(np.int32),
-            leaf_offset=offsets,
             slot_leaf=slot_leaf,
             slot_bit=np.array(slot_bit, dtype=np.int32)[order],
             slot_coefficient=np.array(slot_coefficient)[order],
@@ -254,8 +252,8 @@ class TreeShap:
         )
 
     def agrees_with(self, booster: lgb.Booster) -> bool:
-        """Whether these tables give `booster`'s own SHAP values: on rows that go both ways
-        at every threshold, and on missing values (tables of another model fail)."""
+        """Whether these tables give `booster`'s own SHAP values on a few rows: each feature
+        at its first split's threshold, just past it, and missing (another model's fail)."""
         if booster.num_feature() != self.n_features:
             return False
         rows = _probe_rows(self)

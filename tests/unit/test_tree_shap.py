@@ -110,11 +110,16 @@ def test_no_rows_give_no_values(sales):
     assert got.shape == (0, len(COLUMNS) + 1)
 
 
-def test_models_it_does_not_read_are_left_to_lightgbm(sales):
+def _categorical(sales: pd.DataFrame) -> lgb.Booster:
+    """A model with categorical splits (rooms, as categories)."""
     x = sales[COLUMNS].to_numpy(dtype="float64")
     y = np.log(sales["valeur_fonciere"].to_numpy())
-    data = lgb.Dataset(x, y, categorical_feature=[1])  # rooms, as categories
-    booster = lgb.train({"verbosity": -1, "min_data_per_group": 5, "cat_smooth": 1}, data, 10)
+    data = lgb.Dataset(x, y, categorical_feature=[1])
+    return lgb.train({"verbosity": -1, "min_data_per_group": 5, "cat_smooth": 1}, data, 10)
+
+
+def test_models_it_does_not_read_are_left_to_lightgbm(sales):
+    booster = _categorical(sales)
     assert "==" in {node.get("decision_type") for node in _all_nodes(booster)}
     assert TreeShap.of(booster) is None
 
@@ -164,10 +169,7 @@ def test_tables_of_an_unknown_layout_or_incomplete_are_built_again(sales, tmp_pa
 def test_a_bundle_without_tables_builds_them_and_one_they_cannot_read_has_none(sales, tmp_path):
     booster = _train(sales)
     assert not mapped.is_mapped(for_bundle(Bundle(tmp_path, {}, booster)).table)
-    x = sales[COLUMNS].to_numpy(dtype="float64")
-    y = np.log(sales["valeur_fonciere"].to_numpy())
-    data = lgb.Dataset(x, y, categorical_feature=[1])
-    categorical = lgb.train({"verbosity": -1, "min_data_per_group": 5, "cat_smooth": 1}, data, 10)
+    categorical = _categorical(sales)
     assert stored_tables(categorical) == {}
     assert for_bundle(Bundle(tmp_path, {}, categorical)) is None
 
