@@ -135,8 +135,9 @@ def _contribution(c) -> api.Contribution:
 
 
 def _tranquillity(summary) -> dict | None:
-    """The tranquillity summary of a place, worded as on the site, as plain JSON values."""
-    return jsonable(describe_tranquillity(summary))
+    """The tranquillity summary of a place, worded as on the site: plain JSON values as they
+    are (`model.tranquillity.summary`), not walked again by `jsonable`."""
+    return describe_tranquillity(summary)
 
 
 def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, Any]:

@@ -8,6 +8,7 @@ without a date is counted as in service, and flagged.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ CAMERA_FEATURES = (
 # Camera queries reach a little beyond the cap (radians): what they find is then kept by
 # its distance in metres from `haversine_m`, the one distance both paths use.
 QUERY_RADIUS = NEAREST_CAP_M / EARTH_RADIUS_M * (1 + 1e-6)
+# One-point counts kept per process: a home's features and its summary ask for the same
+# point and day (the second look-up then costs ≈ 1 µs instead of ≈ 50).
+ONE_POINT_CACHE = 1024
 
 
 class Cameras:
@@ -55,6 +59,7 @@ class Cameras:
                 self.lat, self.lon, self.cos_lat, self.days, self.undated, QUERY_RADIUS
             )
         self.count = len(cameras)
+        self.count_one = lru_cache(maxsize=ONE_POINT_CACHE)(self._count_one)
 
     def count_many(self, longitude, latitude, dates, codes) -> dict[str, np.ndarray]:
         """The camera features of points (degrees) at dates (datetime64[D]) in communes."""
@@ -106,16 +111,17 @@ class Cameras:
         )
         np.minimum.at(out["tq_camera_nearest_m"], owner, metres)
 
-    def count_one(self, longitude, latitude, day: int | None, code: str) -> list[float]:
-        """`count_many` of one point (day since 1970, None if unknown), in CAMERA_FEATURES order."""
+    def _count_one(self, longitude, latitude, day: int | None, code: str) -> tuple[float, ...]:
+        """`count_many` of one point (day since 1970, None if unknown), in CAMERA_FEATURES
+        order; served as `count_one`, which keeps the last points' counts."""
         if (
             day is None
             or not (math.isfinite(longitude) and math.isfinite(latitude))
             or code not in self.covered
         ):
-            return [math.nan] * len(CAMERA_FEATURES)
+            return (math.nan,) * len(CAMERA_FEATURES)
         if self._grid is None:
-            return [0.0] * (len(RADII_M) + 1) + [NEAREST_CAP_M]
+            return (0.0,) * (len(RADII_M) + 1) + (NEAREST_CAP_M,)
         lat, lon = np.radians(latitude), np.radians(longitude)
         cam_lat, cam_lon, cam_cos_lat, cam_day, cam_undated = self._grid.near(
             float(lat), float(lon), QUERY_RADIUS
@@ -126,4 +132,4 @@ class Cameras:
         counts = [float(np.count_nonzero(metres <= r)) for r in RADII_M]
         counts.append(float(np.count_nonzero(undated & (metres <= UNDATED_RADIUS_M))))
         nearest = min(NEAREST_CAP_M, float(metres.min())) if len(metres) else NEAREST_CAP_M
-        return counts + [nearest]
+        return (*counts, nearest)

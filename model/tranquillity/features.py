@@ -26,6 +26,10 @@ FEATURES = (
 FEATURE_COLUMNS = pd.Index(FEATURES)
 # Points per camera query of the vectorised path: bounds its memory on a whole sales table.
 CHUNK = 50_000
+# Up to this many points, each is read by the one-point path: the vectorised path's fixed
+# cost exceeds their look-ups (4 points: 135 µs one by one, 360 µs vectorised; 16: 510
+# against 450).
+FEW_POINTS = 12
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -48,6 +52,14 @@ def is_one_point(longitude, latitude, dates, codes) -> bool:
     """Whether the inputs hold exactly one point (the serving case)."""
     try:
         return len(longitude) == len(latitude) == len(dates) == len(codes) == 1
+    except TypeError:
+        return False
+
+
+def is_few_points(longitude, latitude, dates, codes) -> bool:
+    """Whether the inputs hold one to `FEW_POINTS` points (homes valued together)."""
+    try:
+        return 1 <= len(longitude) == len(latitude) == len(dates) == len(codes) <= FEW_POINTS
     except TypeError:
         return False
 
@@ -119,4 +131,20 @@ def matrix_one(
         day,
         code,
     )
-    return np.array([rates + ages + point], dtype="float32")
+    return np.array([[*rates, *ages, *point]], dtype="float32")
+
+
+def matrix_each(
+    communes: YearTable, cameras: Cameras, longitude, latitude, dates, code_commune_stats
+) -> np.ndarray:
+    """`matrix_many` of a few points (`is_few_points`), each read by `matrix_one`."""
+    longitude = np.asarray(longitude, dtype="float64")
+    latitude = np.asarray(latitude, dtype="float64")
+    dates, codes = as_days(dates), list(code_commune_stats)
+    return np.concatenate(
+        [
+            matrix_one(communes, cameras, longitude[k : k + 1], latitude[k : k + 1],
+                       dates[k : k + 1], codes[k : k + 1])
+            for k in range(len(codes))
+        ]
+    )  # fmt: skip

@@ -55,11 +55,12 @@ class Tranquillity:
     def feature_matrix(self, longitude, latitude, dates, code_commune_stats) -> np.ndarray:
         """`features` as a float32 matrix, `tq_features.FEATURES` in order (serving reads it:
         a DataFrame of a few homes costs more than their look-ups)."""
-        compute = (
-            tq_features.matrix_one
-            if tq_features.is_one_point(longitude, latitude, dates, code_commune_stats)
-            else tq_features.matrix_many
-        )
+        if tq_features.is_one_point(longitude, latitude, dates, code_commune_stats):
+            compute = tq_features.matrix_one
+        elif tq_features.is_few_points(longitude, latitude, dates, code_commune_stats):
+            compute = tq_features.matrix_each
+        else:
+            compute = tq_features.matrix_many
         return compute(
             self.incidents.communes, self.cameras, longitude, latitude, dates, code_commune_stats
         )

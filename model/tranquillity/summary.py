@@ -8,6 +8,7 @@ app adds the labels, units and notes (`app.labels.tranquillity`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TypedDict
 
 import numpy as np
@@ -104,7 +105,7 @@ def copy_figures(groups: dict[str, GroupFigures]) -> dict[str, GroupFigures]:
     return {group: {**entry, "history": dict(entry["history"])} for group, entry in groups.items()}
 
 
-def camera_counts(point: list[float], covered: bool) -> CameraCounts:
+def camera_counts(point: Sequence[float], covered: bool) -> CameraCounts:
     """The camera part of a summary from the camera features of the point."""
     # As float32, like the features: the page shows what the model saw.
     row = dict(zip(CAMERA_FEATURES, np.array(point, dtype="float32").tolist(), strict=True))

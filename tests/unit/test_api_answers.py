@@ -52,10 +52,11 @@ ESTIMATE = Estimate(
     market_period="2025-03",
     model_version="v1",
     data_until=date(2024, 12, 31),
+    # As `model.tranquillity.summary` makes them: plain JSON values (sent as they are).
     tranquillity={
-        "year": np.int64(2024),
-        "rate": np.float64("nan"),
-        "on": date(2025, 1, 1),
+        "year": 2024,
+        "rate": None,
+        "on": "2025-01-01",
         "incidents": {},
         "cameras": {"covered": False},
         "sources": [],

@@ -131,9 +131,20 @@ def test_outside_coverage_or_without_coordinates_camera_features_are_nan(tranqui
     assert out["tq_violence_rate"].notna().all()
 
 
+def plain_json(value) -> bool:
+    """Only JSON's own Python types (no numpy scalar, no NaN): the API sends a summary as it is."""
+    if isinstance(value, dict):
+        return all(type(k) is str and plain_json(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(plain_json(v) for v in value)
+    if type(value) is float:
+        return math.isfinite(value)
+    return value is None or type(value) in (str, int, bool)
+
+
 def test_summary_is_json_and_says_unknown_as_none(tranquillity):
     summary = tranquillity.summary(*PARIS, "75104", date(2024, 3, 1))
-    json.dumps(summary)
+    json.dumps(summary, allow_nan=False)
     violence = summary["incidents"]["violence"]
     assert violence["rate"] == 15.0 and violence["year"] == 2023
     assert violence["ratio_to_departement"] == 1.5
@@ -144,6 +155,8 @@ def test_summary_is_json_and_says_unknown_as_none(tranquillity):
     assert outside["incidents"]["violence"]["trend_5y_pct"] is None  # no 2018 figure
     unknown = tranquillity.summary(3.0, 45.0, "63113", date(2024, 3, 1))
     assert unknown["incidents"]["violence"]["rate"] is None
+    assert all(plain_json(s) for s in (summary, outside, unknown))
+    assert not plain_json({"year": np.int64(2023)}) and not plain_json([math.nan])
     assert math.isnan(tranquillity.features([3.0], [45.0], ["2024-03-01"], ["63113"]).iloc[0, 0])
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from model.tranquillity import FEATURES, GROUPS, RADII_M, Tranquillity
+from model.tranquillity.features import FEW_POINTS, is_few_points
 
 # Camera clusters where the one-point search has edge cases: Paris, the southern hemisphere,
 # both sides of the antimeridian, close to the pole.
@@ -89,6 +90,23 @@ def test_one_point_equals_the_vectorised_path_everywhere_on_the_globe():
     assert (batch["tq_cameras_500m"] > 0).mean() > 0.5
     assert ((batch["tq_camera_nearest_m"] > 500) & (batch["tq_camera_nearest_m"] < 1000)).any()
     assert (batch["tq_violence_age"] == 2).any()
+
+
+def test_a_few_points_read_one_by_one_equal_the_vectorised_path():
+    # Homes valued together at serving (2 to FEW_POINTS) take the one-point path per home.
+    tranquillity, points = synthetic()
+    columns = ["longitude", "latitude", "date", "code"]
+    batch = tranquillity.features(*(points[c] for c in columns))
+    for size in (2, 5, FEW_POINTS):
+        for start in range(0, len(points) - size, 53):
+            part = points.iloc[start : start + size]
+            assert is_few_points(*(part[c] for c in columns))
+            few = tranquillity.features(*(part[c] for c in columns))
+            expected = batch.iloc[start : start + size].reset_index(drop=True)
+            pd.testing.assert_frame_equal(few, expected, check_exact=True)
+    assert not is_few_points(*(points[c].iloc[: FEW_POINTS + 1] for c in columns))
+    with pytest.raises(ValueError, match="differ in length"):
+        tranquillity.features([2.35, 2.36], [48.85], ["2020-01-01"] * 2, ["75056"] * 2)
 
 
 def test_cameras_at_the_edges_of_the_radii_are_counted_alike():
