@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from benchmarks.api import worker_seconds
+from benchmarks.api import median_round, worker_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,3 +44,17 @@ def test_only_answered_estimates_count_in_seconds():
 def test_a_log_without_requests_gives_nothing():
     assert worker_seconds([], "/api/v1/estimates") == []
     assert worker_seconds(["not an access line"], "/api/v1/estimates") == []
+
+
+def test_throughput_ratios_are_taken_within_each_round():
+    # The machine slows down and speeds up: health and the estimates drift together.
+    def round_of(health, explained, plain):
+        return {"health": {"rate": health}, "explained": {"rate": explained},
+                "plain": {"rate": plain}}  # fmt: skip
+
+    rounds = [round_of(2000, 300, 700), round_of(1000, 150, 350), round_of(1500, 150, 300)]
+    figures = median_round(rounds)
+    # The ratio of the median rates (350 / 1500) would say 23 %.
+    assert figures["ratios"]["plain"] == 0.35
+    assert figures["ratios"]["explained"] == 0.15
+    assert figures["rates"] == {"health": 1500, "explained": 150, "plain": 350}
