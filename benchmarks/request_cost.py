@@ -164,9 +164,8 @@ def main() -> None:
 def concurrent_cost(app, headers, homes, threads: int) -> None:
     """CPU per request when `threads` clients post at once (a gunicorn worker's threads):
     the homes they hold together are valued in one call (app/coalescing.py)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from app.coalescing import get_coalescer
+    from benchmarks.paired import post_concurrently
 
     with app.app_context():
         coalescer = get_coalescer()
@@ -185,20 +184,8 @@ def concurrent_cost(app, headers, homes, threads: int) -> None:
         row, per_call = [], []
         for explain in (True, False):
             bodies = [{**b, "explain": explain} for b in homes]
-            shares = [bodies[k::clients] for k in range(clients)]
-
-            def client(share):
-                local = app.test_client()
-                for body in share:
-                    answer = local.post("/api/v1/estimates", headers=headers, json=body)
-                    if answer.status_code not in (200, 422):
-                        raise SystemExit(f"{answer.status_code}: {answer.get_data(as_text=True)}")
-
             calls.clear()
-            started = time.process_time()
-            with ThreadPoolExecutor(clients) as pool:
-                list(pool.map(client, shares))
-            row.append((time.process_time() - started) / len(bodies) * 1000)
+            row.append(post_concurrently(app, headers, bodies, clients) / len(bodies) * 1000)
             # Each request counts its call's size once per home: the mean size of a call.
             per_call.append(len(calls) / sum(1 / n for n in calls))
         label = f"{clients} client{'s' if clients > 1 else ''} (mean, all threads)"
