@@ -504,10 +504,14 @@ def p99_ms(latencies) -> float:
     return ms[min(len(ms) - 1, int(len(ms) * 0.99))]
 
 
+# The phases whose throughput is measured against /health's.
+ESTIMATE_PHASES = ("explained", "plain")
+
+
 def throughput_ratios(measured: dict) -> dict[str, float]:
     """Each estimate phase's throughput as a share of /health's, from one round."""
     health = measured["health"]["rate"]
-    return {name: measured[name]["rate"] / health for name in ("explained", "plain")}
+    return {name: measured[name]["rate"] / health for name in ESTIMATE_PHASES}
 
 
 def ratios_line(measured: dict) -> str:
@@ -521,7 +525,7 @@ def median_round(rounds: list[dict]) -> dict:
     rates = {name: statistics.median(r[name]["rate"] for r in rounds) for name in rounds[0]}
     ratios = {
         name: statistics.median(throughput_ratios(r)[name] for r in rounds)
-        for name in ("explained", "plain")
+        for name in ESTIMATE_PHASES
     }
     return {"rates": rates, "ratios": ratios}
 

@@ -32,6 +32,7 @@ def serve(checkout: Path, home: Path, requests: int) -> None:
     """One side: load the app of `checkout` (its code first on the path), then answer rounds
     read from stdin (`[explain, clients]`) with the CPU milliseconds per request."""
     sys.path.insert(0, str(checkout))
+    import app as served  # which code answers: the checkout's, not the installed project's
     from benchmarks.api import properties, sample_places
     from benchmarks.request_cost import build_app
 
@@ -41,8 +42,6 @@ def serve(checkout: Path, home: Path, requests: int) -> None:
     for body in homes[:40]:  # warm-up: lazily built structures, caches
         for explain in (True, False):
             client.post("/api/v1/estimates", headers=headers, json={**body, "explain": explain})
-    import app as served  # which code answers: the checkout's, not the installed project's
-
     print("ready", Path(served.__file__).resolve().parents[1], flush=True)
     for line in sys.stdin:
         explain, clients = json.loads(line)

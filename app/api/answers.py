@@ -134,12 +134,6 @@ def _contribution(c) -> api.Contribution:
     )
 
 
-def _tranquillity(summary) -> dict | None:
-    """The tranquillity summary of a place, worded as on the site: plain JSON values as they
-    are (`model.tranquillity.summary`), not walked again by `jsonable`."""
-    return describe_tranquillity(summary)
-
-
 def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, Any]:
     """Everything about one estimate except which model made it: the fields of `EstimateParts`."""
     return {
@@ -157,7 +151,8 @@ def estimate_parts(estimate, prop: Property, location: Location) -> dict[str, An
             contributions=[_contribution(c) for c in (estimate.contributions or ())],
         ),
         "comparables": [comparable_answer(c) for c in (estimate.comparables or ())],
-        "tranquillity": _tranquillity(estimate.tranquillity),
+        # Worded as on the site; plain JSON values already (`model.tranquillity.summary`).
+        "tranquillity": describe_tranquillity(estimate.tranquillity),
         "location": location_answer(location),
         "property": property_answer(prop),
     }

@@ -8,7 +8,7 @@ without a date is counted as in service, and flagged.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -59,7 +59,10 @@ class Cameras:
                 self.lat, self.lon, self.cos_lat, self.days, self.undated, QUERY_RADIUS
             )
         self.count = len(cameras)
-        self.count_one = lru_cache(maxsize=ONE_POINT_CACHE)(self._count_one)
+        # Over the grid, not `self`: no reference cycle, freed with the bundle that had it.
+        self.count_one = lru_cache(maxsize=ONE_POINT_CACHE)(
+            partial(_count_one, self._grid, self.covered)
+        )
 
     def count_many(self, longitude, latitude, dates, codes) -> dict[str, np.ndarray]:
         """The camera features of points (degrees) at dates (datetime64[D]) in communes."""
@@ -111,25 +114,28 @@ class Cameras:
         )
         np.minimum.at(out["tq_camera_nearest_m"], owner, metres)
 
-    def _count_one(self, longitude, latitude, day: int | None, code: str) -> tuple[float, ...]:
-        """`count_many` of one point (day since 1970, None if unknown), in CAMERA_FEATURES
-        order; served as `count_one`, which keeps the last points' counts."""
-        if (
-            day is None
-            or not (math.isfinite(longitude) and math.isfinite(latitude))
-            or code not in self.covered
-        ):
-            return (math.nan,) * len(CAMERA_FEATURES)
-        if self._grid is None:
-            return (0.0,) * (len(RADII_M) + 1) + (NEAREST_CAP_M,)
-        lat, lon = np.radians(latitude), np.radians(longitude)
-        cam_lat, cam_lon, cam_cos_lat, cam_day, cam_undated = self._grid.near(
-            float(lat), float(lon), QUERY_RADIUS
-        )
-        metres = haversine_m(lat, lon, np.cos(lat), cam_lat, cam_lon, cam_cos_lat)
-        in_service = (metres <= NEAREST_CAP_M) & (cam_undated | (cam_day <= day))
-        metres, undated = metres[in_service], cam_undated[in_service]
-        counts = [float(np.count_nonzero(metres <= r)) for r in RADII_M]
-        counts.append(float(np.count_nonzero(undated & (metres <= UNDATED_RADIUS_M))))
-        nearest = min(NEAREST_CAP_M, float(metres.min())) if len(metres) else NEAREST_CAP_M
-        return (*counts, nearest)
+
+def _count_one(
+    grid: CameraGrid | None, covered: frozenset, longitude, latitude, day: int | None, code: str
+) -> tuple[float, ...]:
+    """`Cameras.count_many` of one point (day since 1970, None if unknown), in
+    CAMERA_FEATURES order; served as `Cameras.count_one`, which keeps the last points'."""
+    if (
+        day is None
+        or not (math.isfinite(longitude) and math.isfinite(latitude))
+        or code not in covered
+    ):
+        return (math.nan,) * len(CAMERA_FEATURES)
+    if grid is None:
+        return (0.0,) * (len(RADII_M) + 1) + (NEAREST_CAP_M,)
+    lat, lon = np.radians(latitude), np.radians(longitude)
+    cam_lat, cam_lon, cam_cos_lat, cam_day, cam_undated = grid.near(
+        float(lat), float(lon), QUERY_RADIUS
+    )
+    metres = haversine_m(lat, lon, np.cos(lat), cam_lat, cam_lon, cam_cos_lat)
+    in_service = (metres <= NEAREST_CAP_M) & (cam_undated | (cam_day <= day))
+    metres, undated = metres[in_service], cam_undated[in_service]
+    counts = [float(np.count_nonzero(metres <= r)) for r in RADII_M]
+    counts.append(float(np.count_nonzero(undated & (metres <= UNDATED_RADIUS_M))))
+    nearest = min(NEAREST_CAP_M, float(metres.min())) if len(metres) else NEAREST_CAP_M
+    return (*counts, nearest)

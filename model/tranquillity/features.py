@@ -48,20 +48,13 @@ def day_and_year(dates) -> tuple[int | None, int]:
     return int(day.astype("int64")), int(day.astype("datetime64[Y]").astype("int64")) + 1970
 
 
-def is_one_point(longitude, latitude, dates, codes) -> bool:
-    """Whether the inputs hold exactly one point (the serving case)."""
+def point_count(longitude, latitude, dates, codes) -> int | None:
+    """How many points the inputs hold; None when they are not sequences of one length."""
     try:
-        return len(longitude) == len(latitude) == len(dates) == len(codes) == 1
+        lengths = {len(longitude), len(latitude), len(dates), len(codes)}
     except TypeError:
-        return False
-
-
-def is_few_points(longitude, latitude, dates, codes) -> bool:
-    """Whether the inputs hold one to `FEW_POINTS` points (homes valued together)."""
-    try:
-        return 1 <= len(longitude) == len(latitude) == len(dates) == len(codes) <= FEW_POINTS
-    except TypeError:
-        return False
+        return None
+    return lengths.pop() if len(lengths) == 1 else None
 
 
 def matrix_many(
@@ -137,7 +130,7 @@ def matrix_one(
 def matrix_each(
     communes: YearTable, cameras: Cameras, longitude, latitude, dates, code_commune_stats
 ) -> np.ndarray:
-    """`matrix_many` of a few points (`is_few_points`), each read by `matrix_one`."""
+    """`matrix_many` of a few points (at most `FEW_POINTS`), each read by `matrix_one`."""
     longitude = np.asarray(longitude, dtype="float64")
     latitude = np.asarray(latitude, dtype="float64")
     dates, codes = as_days(dates), list(code_commune_stats)

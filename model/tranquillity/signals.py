@@ -55,11 +55,12 @@ class Tranquillity:
     def feature_matrix(self, longitude, latitude, dates, code_commune_stats) -> np.ndarray:
         """`features` as a float32 matrix, `tq_features.FEATURES` in order (serving reads it:
         a DataFrame of a few homes costs more than their look-ups)."""
-        if tq_features.is_one_point(longitude, latitude, dates, code_commune_stats):
+        n = tq_features.point_count(longitude, latitude, dates, code_commune_stats)
+        if n == 1:
             compute = tq_features.matrix_one
-        elif tq_features.is_few_points(longitude, latitude, dates, code_commune_stats):
+        elif n is not None and 1 < n <= tq_features.FEW_POINTS:
             compute = tq_features.matrix_each
-        else:
+        else:  # many, none, or inputs of different lengths (which it refuses)
             compute = tq_features.matrix_many
         return compute(
             self.incidents.communes, self.cameras, longitude, latitude, dates, code_commune_stats

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from model.tranquillity import FEATURES, GROUPS, RADII_M, Tranquillity
-from model.tranquillity.features import FEW_POINTS, is_few_points
+from model.tranquillity.features import FEW_POINTS, point_count
 
 # Camera clusters where the one-point search has edge cases: Paris, the southern hemisphere,
 # both sides of the antimeridian, close to the pole.
@@ -100,11 +100,11 @@ def test_a_few_points_read_one_by_one_equal_the_vectorised_path():
     for size in (2, 5, FEW_POINTS):
         for start in range(0, len(points) - size, 53):
             part = points.iloc[start : start + size]
-            assert is_few_points(*(part[c] for c in columns))
+            assert 1 < point_count(*(part[c] for c in columns)) <= FEW_POINTS
             few = tranquillity.features(*(part[c] for c in columns))
             expected = batch.iloc[start : start + size].reset_index(drop=True)
             pd.testing.assert_frame_equal(few, expected, check_exact=True)
-    assert not is_few_points(*(points[c].iloc[: FEW_POINTS + 1] for c in columns))
+    assert point_count(*(points[c].iloc[: FEW_POINTS + 1] for c in columns)) > FEW_POINTS
     with pytest.raises(ValueError, match="differ in length"):
         tranquillity.features([2.35, 2.36], [48.85], ["2020-01-01"] * 2, ["75056"] * 2)
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from model.tranquillity import CAMERA_FEATURES, FEATURES, GROUPS, NEAREST_CAP_M
-from model.tranquillity.features import day_and_year, is_one_point
+from model.tranquillity.features import day_and_year, point_count
 from model.tranquillity.summary import camera_counts, copy_figures, incident_figures
 from model.tranquillity.tables import IncidentTables
 
@@ -39,9 +39,10 @@ def test_day_and_year_of_one_date(dates, expected):
 
 
 def test_one_point_means_four_inputs_of_length_one():
-    assert is_one_point([1.0], [2.0], ["2024-01-01"], ["75056"])
-    assert not is_one_point([1.0, 2.0], [2.0, 3.0], ["2024-01-01"] * 2, ["75056"] * 2)
-    assert not is_one_point(1.0, 2.0, "2024-01-01", "75056")
+    assert point_count([1.0], [2.0], ["2024-01-01"], ["75056"]) == 1
+    assert point_count([1.0, 2.0], [2.0, 3.0], ["2024-01-01"] * 2, ["75056"] * 2) == 2
+    assert point_count(1.0, 2.0, "2024-01-01", "75056") is None
+    assert point_count([1.0, 2.0], [2.0], ["2024-01-01"] * 2, ["75056"] * 2) is None
 
 
 def test_camera_counts_are_unknown_outside_the_coverage():
